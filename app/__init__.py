@@ -1,0 +1,74 @@
+"""The willkommen application factory."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from config import Config, ProductionConfig, get_config
+
+
+def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
+    config_class = config if isinstance(config, type) else get_config(config)
+    if config_class is ProductionConfig or issubclass(config_class, ProductionConfig):
+        config_class.validate()
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _configure_logging(app)
+
+    from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+
+    from app.core.i18n import select_locale, select_timezone
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+
+    # Import every model so metadata (and Alembic autogenerate) sees all tables.
+    from app import models  # noqa: F401
+
+    from app.accounts import bp as accounts_bp
+    from app.core import bp as core_bp
+    from app.mail import bp as mail_bp
+    from app.offices import bp as offices_bp
+    from app.people import bp as people_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(offices_bp)
+    app.register_blueprint(mail_bp)
+    app.register_blueprint(people_bp)
+
+    from app.accounts.cli import users_cli
+    from app.core.cli import register_cli
+    from app.mail.cli import mail_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(mail_cli)
+    register_cli(app)
+
+    from app.core.errors import register_error_handlers
+    from app.core.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("app").setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    app.logger.setLevel(level)

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+MIN_PASSWORD = 10
+
+
+class _EmailField(EmailField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data:
+            self.data = self.data.strip().lower()
+
+
+def email_field(label=None):
+    return _EmailField(
+        label or _l("E-mail address"),
+        validators=[
+            DataRequired(message=_l("Please enter your e-mail address.")),
+            Email(message=_l("This is not a valid e-mail address."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+
+
+def new_password_field(label=None):
+    return PasswordField(
+        label or _l("Password"),
+        validators=[
+            DataRequired(message=_l("Please choose a password.")),
+            Length(min=MIN_PASSWORD, max=200,
+                   message=_l("The password must have at least %(min)d characters.", min=MIN_PASSWORD)),
+        ],
+    )
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[
+        DataRequired(message=_l("Please enter your name.")), Length(max=120)])
+    email = email_field()
+    password = new_password_field()
+    privacy = BooleanField(_l("I have read the privacy notice."), validators=[
+        DataRequired(message=_l("Please confirm that you have read the privacy notice."))])
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Please enter your password."))])
+    remember = BooleanField(_l("Stay logged in on this device"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password = new_password_field(_l("New password"))
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        EqualTo("password", message=_l("The two passwords are not the same."))])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Please enter your current password."))])
+    password = new_password_field(_l("New password"))
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        EqualTo("password", message=_l("The two passwords are not the same."))])
+
+
+class ChangeEmailForm(FlaskForm):
+    email = email_field(_l("New e-mail address"))
+    current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Please enter your current password."))])
+
+
+class ResendForm(FlaskForm):
+    pass
+
+
+class CoordinatorForm(FlaskForm):
+    """An admin invites a colleague: a coordinator (or admin) account, mailed a set-password link."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")), Length(max=120)])
+    email = email_field()
+    role = SelectField(_l("Role"), choices=[("coordinator", _l("Coordinator")), ("admin", _l("Administrator"))])
+    offices = SelectMultipleField(_l("Offices"), coerce=int)
+
+    def validate_offices(self, field):
+        if self.role.data == "coordinator" and not field.data:
+            raise ValidationError(_l("A coordinator needs at least one office."))
+
+
+class AssignOfficesForm(FlaskForm):
+    offices = SelectMultipleField(_l("Offices"), coerce=int)

@@ -1,0 +1,86 @@
+"""Accounts: who signs in, with which role, and which offices a coordinator works in."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.offices.models import Office
+    from app.people.models import Organisation
+
+
+class Role(str, enum.Enum):
+    VOLUNTEER = "volunteer"
+    PARTNER = "partner"  # contact person of a partner organisation
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+coordinator_offices = Table(
+    "coordinator_offices",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Always stored lower-cased; the unique index makes duplicate sign-ups impossible.
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(
+        db.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=Role.VOLUNTEER,
+        index=True,
+    )
+    locale: Mapped[str] = mapped_column(String(8), default="de")
+    confirmed_at: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change or log-out everywhere: old sessions and remember cookies die.
+    session_version: Mapped[int] = mapped_column(default=1)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    offices: Mapped[list[Office]] = relationship(
+        secondary=coordinator_offices, back_populates="coordinators", order_by="Office.name"
+    )
+    organisation: Mapped[Organisation | None] = relationship(back_populates="contacts")
+
+    # Flask-Login: the id carries the session version, so a bumped version logs everyone out.
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths: no open redirects through ?next=."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,0 +1,58 @@
+"""Template filters and globals: dates in the viewer's locale, language names, direction."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import get_day_names
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import lazy_gettext as _l
+
+RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "prs"}
+# Languages CLDR (Babel) has no locale for.
+EXTRA_LANGUAGE_NAMES = {"prs": _l("Dari")}
+
+
+def weekday_name(index: int, width: str = "wide") -> str:
+    return get_day_names(width, locale=get_locale())[index]
+
+
+def language_name(code: str) -> str:
+    """A language's name in the viewer's language ('ar' → 'Arabisch')."""
+    if code in EXTRA_LANGUAGE_NAMES:
+        return str(EXTRA_LANGUAGE_NAMES[code])
+    try:
+        return Locale.parse(code).get_display_name(get_locale()) or code
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+
+
+def text_direction(code: str | None = None) -> str:
+    code = code or str(get_locale())
+    return "rtl" if code.split("_")[0] in RTL_LANGUAGES else "ltr"
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.template_filter("datetime")
+    def _datetime(value: datetime | None, fmt: str = "medium") -> str:
+        # Naive datetimes are UTC in this app; Flask-Babel converts them to Europe/Berlin.
+        return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("date")
+    def _date(value: date | None, fmt: str = "medium") -> str:
+        return format_date(value, fmt) if value else ""
+
+    @app.template_filter("time")
+    def _time(value: time | None, fmt: str = "short") -> str:
+        # Wall-clock times (opening hours) are local already: no time-zone shift.
+        if value is None:
+            return ""
+        return format_time(datetime.combine(date(2000, 1, 3), value), fmt, rebase=False)
+
+    app.jinja_env.globals.update(
+        weekday_name=weekday_name,
+        language_name=language_name,
+        text_direction=text_direction,
+        current_locale=lambda: str(get_locale()),
+    )

@@ -1,0 +1,76 @@
+"""Signed, expiring and (optionally) single-use links.
+
+One helper for every link the platform mails: confirm an address, reset a password, and later
+unsubscribe, waiting-list offers, proposals and urgent calls. A token names its purpose (the
+salt), carries a small payload and a random id; `consume` spends the id so the link works once.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+
+
+class TokenError(Exception):
+    """The link is broken, tampered with, expired or already used."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "invalid" | "expired" | "used"
+
+
+@dataclass(frozen=True)
+class TokenData:
+    purpose: str
+    payload: dict[str, Any]
+    jti: str
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"willkommen.{purpose}")
+
+
+def make_token(purpose: str, **payload: Any) -> str:
+    data = dict(payload)
+    data["_j"] = secrets.token_hex(16)
+    return _serializer(purpose).dumps(data)
+
+
+def read_token(purpose: str, token: str, max_age: int | None) -> TokenData:
+    """Check signature and age; does not spend the token (for GET pages that show a form)."""
+    try:
+        data = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise TokenError("expired") from None
+    except (BadSignature, ValueError, TypeError):
+        raise TokenError("invalid") from None
+    if not isinstance(data, dict) or "_j" not in data:
+        raise TokenError("invalid")
+    jti = str(data.pop("_j"))
+    from app.core.models import UsedToken
+
+    if db.session.get(UsedToken, jti) is not None:
+        raise TokenError("used")
+    return TokenData(purpose=purpose, payload=data, jti=jti)
+
+
+def consume_token(purpose: str, token: str, max_age: int | None) -> TokenData:
+    """Check the token and spend it in the caller's transaction (flushes, doesn't commit).
+
+    Call it first in the transaction: a concurrent second use fails on the primary key."""
+    from app.core.models import UsedToken
+
+    data = read_token(purpose, token, max_age)
+    db.session.add(UsedToken(jti=data.jti, purpose=purpose))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise TokenError("used") from None
+    return data

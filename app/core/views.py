@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from app.core import bp
+from app.core.i18n import LOCALE_COOKIE
+from app.core.safe_redirect import safe_next
+from app.extensions import csrf, db
+
+log = logging.getLogger(__name__)
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.dashboard"))
+    return render_template("core/index.html")
+
+
+@bp.get("/datenschutz")
+def privacy():
+    return render_template("core/privacy.html")
+
+
+@bp.get("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except Exception as exc:  # any driver error means: not ready
+        log.error("healthz: database unreachable: %s", exc)
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.post("/sprache")
+def set_language():
+    lang = request.form.get("lang", "")
+    target = safe_next(request.form.get("next")) or url_for("core.index")
+    response = redirect(target)
+    if lang in current_app.config["LANGUAGES"]:
+        response.set_cookie(LOCALE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+        if current_user.is_authenticated and current_user.locale != lang:
+            current_user.locale = lang  # mails follow the language chosen on screen
+            db.session.commit()
+    return response

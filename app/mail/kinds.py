@@ -1,0 +1,73 @@
+"""The kinds of mail: subject, whether it is a service mail, and example data for previews.
+
+Bodies live in templates/email/<kind>.txt and .html and are translated through Babel, so one
+template serves German and English; the subject is a lazy string rendered in the recipient's
+language. Offices may override subject and body per language (MailTemplateOverride)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class MailKind:
+    key: str
+    label: Any
+    subject: Any  # a lazy string with %(name)s-style placeholders from the context
+    service: bool = True  # service mails are always sent, others honour unsubscribes
+    example: dict[str, Any] = field(default_factory=dict)
+
+
+_EXAMPLE_USER = {"name": "Amina Haddad", "email": "amina@example.org"}
+
+KINDS: dict[str, MailKind] = {
+    k.key: k
+    for k in [
+        MailKind(
+            "confirm_address",
+            _l("Confirm your e-mail address"),
+            _l("Please confirm your e-mail address"),
+            example={"user": _EXAMPLE_USER, "link": "https://example.org/confirm/…", "hours": 72},
+        ),
+        MailKind(
+            "account_exists",
+            _l("Registration with a known address"),
+            _l("You already have an account"),
+            example={"user": _EXAMPLE_USER, "login_link": "https://example.org/login",
+                     "reset_link": "https://example.org/reset"},
+        ),
+        MailKind(
+            "password_reset",
+            _l("Reset password"),
+            _l("Reset your password"),
+            example={"user": _EXAMPLE_USER, "link": "https://example.org/reset/…", "minutes": 120},
+        ),
+        MailKind(
+            "email_change",
+            _l("Confirm a new e-mail address"),
+            _l("Confirm your new e-mail address"),
+            example={"user": _EXAMPLE_USER, "link": "https://example.org/confirm/…", "hours": 72,
+                     "new_email": "amina.new@example.org"},
+        ),
+        MailKind(
+            "colleague_invited",
+            _l("Colleague invited"),
+            _l("Your account at Willkommen Dortmund"),
+            example={"user": _EXAMPLE_USER, "link": "https://example.org/reset/…",
+                     "offices": "Brackel + Aplerbeck", "invited_by": "Jonas Becker", "minutes": 4320},
+        ),
+        MailKind(
+            "coordinator_message",
+            _l("Message from a coordinator"),
+            _l("%(subject)s"),
+            service=False,
+            example={"user": _EXAMPLE_USER, "subject": "Sommerfest: Helfende gesucht",
+                     "body": "Liebe Ehrenamtliche,\n\nam Samstag feiern wir …",
+                     "sender": "Jonas Becker", "office": "Brackel + Aplerbeck",
+                     "audience": "Ehrenamtliche in Brackel",
+                     "unsubscribe_link": "https://example.org/unsubscribe/…"},
+        ),
+    ]
+}

@@ -1,0 +1,262 @@
+"""The one way any area sends a mail: `queue_mail` adds an OutboxMail to the caller's
+transaction. Nothing here talks to an SMTP server; the worker does (app/mail/worker.py)."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import render_template
+from flask_babel import force_locale
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+from sqlalchemy import Select, func, insert, literal, select
+
+from app.core.timeutil import utcnow
+from app.core.tokens import TokenError, make_token, read_token
+from app.core.urls import external_url
+from app.extensions import db
+from app.mail.kinds import KINDS, MailKind
+from app.mail.models import (
+    MailStatus,
+    MailTemplateOverride,
+    Message,
+    OutboxMail,
+    SuppressedAddress,
+)
+
+# StrictUndefined: a misspelt variable is refused when saving, not mailed as an empty gap.
+_sandbox = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+
+
+class TemplateInvalid(ValueError):
+    """An office's template override does not render."""
+
+
+def _flat(context: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in context.items() if isinstance(v, (str, int, float))}
+
+
+def text_to_html(text: str) -> Markup:
+    """Plain text → escaped HTML paragraphs (for overrides and coordinator messages)."""
+    paragraphs = [p.strip() for p in str(text).replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in p.split("\n")))
+        for p in paragraphs
+    )
+
+
+def check_override(subject: str, body: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """Render an override with example data; raise TemplateInvalid with a readable reason."""
+    try:
+        return (
+            _sandbox.from_string(subject).render(**context).strip(),
+            _sandbox.from_string(body).render(**context),
+        )
+    except TemplateError as exc:
+        raise TemplateInvalid(str(exc)) from exc
+
+
+def render_mail(
+    kind: str, locale: str, context: Mapping[str, Any], office_id: int | None = None
+) -> tuple[str, str, str]:
+    """Subject, plain-text and HTML body of one mail in the recipient's language."""
+    spec: MailKind = KINDS[kind]
+    with force_locale(locale):
+        override = None
+        if office_id is not None:
+            override = db.session.scalar(
+                select(MailTemplateOverride).filter_by(office_id=office_id, kind=kind, locale=locale)
+            )
+        if override is not None:
+            subject, text = check_override(override.subject, override.body, context)
+            html = render_template("email/_override.html", body=text_to_html(text), subject=subject,
+                                   **context)
+            return subject, text, html
+        subject = str(spec.subject) % _flat(context)
+        text = render_template(f"email/{kind}.txt", subject=subject, **context)
+        html = render_template(f"email/{kind}.html", subject=subject, **context)
+        return subject, text, html
+
+
+def queue_mail(
+    kind: str,
+    *,
+    to: str,
+    context: Mapping[str, Any],
+    locale: str = "de",
+    to_name: str = "",
+    user_id: int | None = None,
+    office_id: int | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMail:
+    """Render a mail and add it to the current transaction. The caller commits, together with
+    the change that causes the mail: both land or neither does."""
+    spec = KINDS[kind]
+    subject, text, html = render_mail(kind, locale, context, office_id)
+    row = OutboxMail(
+        kind=kind,
+        to_address=to,
+        to_name=to_name,
+        user_id=user_id,
+        locale=locale,
+        office_id=office_id,
+        subject=subject[:255],
+        body_text=text,
+        body_html=html,
+        is_service=spec.service,
+        dedupe_key=dedupe_key,
+    )
+    db.session.add(row)
+    return row
+
+
+def queue_mail_to_user(kind: str, user, context: Mapping[str, Any], **kwargs: Any) -> OutboxMail:
+    ctx = {"user": {"name": user.name, "email": user.email}, **context}
+    return queue_mail(kind, to=kwargs.pop("to", user.email), to_name=user.name, user_id=user.id,
+                      locale=user.locale or "de", context=ctx, **kwargs)
+
+
+# ---------------------------------------------------------------- unsubscribe
+UNSUBSCRIBE = "unsubscribe"
+
+
+def unsubscribe_link(email: str) -> str:
+    return external_url("mail.unsubscribe", token=make_token(UNSUBSCRIBE, e=email.lower()))
+
+
+def unsubscribe(token: str) -> str:
+    """Suppress the address in the token for all non-service mail; idempotent. Returns it."""
+    data = read_token(UNSUBSCRIBE, token, max_age=None)
+    email = str(data.payload.get("e", "")).lower()
+    if not email:
+        raise TokenError("invalid")
+    if db.session.get(SuppressedAddress, email) is None:
+        db.session.add(SuppressedAddress(email=email, reason="unsubscribed"))
+    db.session.commit()
+    return email
+
+
+def mark_bounced(email: str, note: str = "") -> None:
+    row = db.session.get(SuppressedAddress, email.lower())
+    if row is None:
+        db.session.add(SuppressedAddress(email=email.lower(), reason="bounced", note=note))
+    else:
+        row.reason, row.note = "bounced", note
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- coordinator messages
+def render_message_mail(row: OutboxMail) -> tuple[str, str, str, dict[str, str]]:
+    """A coordinator's message for one recipient, with their own unsubscribe link."""
+    msg = row.message
+    link = unsubscribe_link(row.to_address)
+    context = {
+        "user": {"name": row.to_name, "email": row.to_address},
+        "subject": msg.subject,
+        "body": msg.body,
+        "body_html": text_to_html(msg.body),
+        "audience": msg.audience,
+        "sender": msg.sender.name if msg.sender else "",
+        "office": msg.office.name if msg.office else "",
+        "unsubscribe_link": link,
+    }
+    subject = msg.subject
+    text = render_template("email/coordinator_message.txt", **context)
+    html = render_template("email/coordinator_message.html", **context)
+    headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return subject, text, html, headers
+
+
+def send_message(*, sender, office_id: int | None, subject: str, body: str, audience: str,
+                 recipients: Select) -> Message:
+    """Queue a coordinator's message to everyone `recipients` selects, set-based.
+
+    `recipients` is a SELECT of (user_id, email, name, locale) columns. One INSERT … SELECT
+    writes all outbox rows, so 10,000 recipients cost one statement, not 10,000. Suppressed
+    addresses are queued too and show up as 'skipped' in the log, visibly."""
+    message = Message(office_id=office_id, sender_id=sender.id if sender else None,
+                      subject=subject.strip(), body=body, audience=audience)
+    db.session.add(message)
+    db.session.flush()
+    now = utcnow()
+    sub = recipients.subquery()
+    cols = list(sub.c)
+    user_id, email, name, locale = cols[0], cols[1], cols[2], cols[3]
+    select_rows = select(
+        literal("coordinator_message"), email, name, user_id, locale, literal(office_id),
+        literal(message.id), literal(False), literal(MailStatus.QUEUED.value), literal(0),
+        literal(now), literal(now),
+    ).distinct()
+    result = db.session.execute(
+        insert(OutboxMail).from_select(
+            ["kind", "to_address", "to_name", "user_id", "locale", "office_id", "message_id",
+             "is_service", "status", "attempts", "next_attempt_at", "created_at"],
+            select_rows,
+        )
+    )
+    message.recipient_count = result.rowcount if result.rowcount and result.rowcount > 0 else (
+        db.session.scalar(select(func.count()).where(OutboxMail.message_id == message.id)) or 0)
+    db.session.commit()
+    return message
+
+
+def message_log(message_id: int):
+    """Per recipient: address, status, attempts, reason — for the message's log page."""
+    return select(OutboxMail).where(OutboxMail.message_id == message_id).order_by(
+        OutboxMail.status, OutboxMail.to_address)
+
+
+def status_counts(message_id: int) -> dict[str, int]:
+    rows = db.session.execute(
+        select(OutboxMail.status, func.count()).where(OutboxMail.message_id == message_id)
+        .group_by(OutboxMail.status)).all()
+    return {status.value: n for status, n in rows}
+
+
+# ---------------------------------------------------------------- office template overrides
+def default_override_source(kind: str, locale: str) -> tuple[str, str]:
+    """A starting point for an override: the standard subject and a text body with variables."""
+    spec = KINDS[kind]
+    with force_locale(locale):
+        subject = str(spec.subject)
+        body = render_template(f"email/{kind}.txt", subject=subject, **_source_placeholders(spec))
+    return subject.replace("%(subject)s", "{{ subject }}"), body
+
+
+def _source_placeholders(spec: MailKind) -> dict[str, Any]:
+    class _Var(str):
+        def __getattr__(self, item):
+            return _Var(f"{{{{ {self[3:-3]}.{item} }}}}")
+
+    return {k: _Var(f"{{{{ {k} }}}}") for k in spec.example}
+
+
+def preview_override(kind: str, locale: str, subject: str, body: str) -> dict[str, str]:
+    """Render an override with the kind's example data; TemplateInvalid if it doesn't render."""
+    spec = KINDS[kind]
+    with force_locale(locale):
+        context = {k: (str(v) if not isinstance(v, dict) else v) for k, v in spec.example.items()}
+        rendered_subject, text = check_override(subject, body, context)
+        if not rendered_subject:
+            raise TemplateInvalid("empty subject")
+        html = render_template("email/_override.html", body=text_to_html(text), subject=rendered_subject,
+                               **context)
+    return {"subject": rendered_subject, "text": text, "html": html}
+
+
+def save_override(office_id: int, kind: str, locale: str, subject: str, body: str) -> MailTemplateOverride:
+    preview_override(kind, locale, subject, body)  # refuse what doesn't render
+    row = db.session.scalar(select(MailTemplateOverride).filter_by(office_id=office_id, kind=kind, locale=locale))
+    if row is None:
+        row = MailTemplateOverride(office_id=office_id, kind=kind, locale=locale)
+        db.session.add(row)
+    row.subject, row.body = subject.strip(), body
+    db.session.commit()
+    return row
+
+
+def delete_override(office_id: int, kind: str, locale: str) -> None:
+    row = db.session.scalar(select(MailTemplateOverride).filter_by(office_id=office_id, kind=kind, locale=locale))
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()

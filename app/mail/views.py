@@ -1,0 +1,113 @@
+"""Mail blueprint: unsubscribe (public), message logs (coordinators), outbox and templates (admins)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.core.pagination import paginate
+from app.core.permissions import admin_required, get_in_scope_or_404, scope_to_offices, staff_required
+from app.core.tokens import TokenError
+from app.extensions import csrf, db
+from app.mail import bp, services
+from app.mail.forms import BounceForm, ConfirmForm, OverrideForm
+from app.mail.kinds import KINDS
+from app.mail.models import MailStatus, MailTemplateOverride, Message, OutboxMail, SuppressedAddress
+from app.offices.models import Office
+
+
+# ---------------------------------------------------------------- unsubscribe (no log-in)
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token authorizes; RFC 8058 one-click POSTs carry no CSRF token
+def unsubscribe(token: str):
+    try:
+        services.read_token(services.UNSUBSCRIBE, token, max_age=None)
+    except TokenError:
+        abort(404)
+    if request.method == "POST":
+        email = services.unsubscribe(token)
+        return render_template("mail/unsubscribed.html", email=email)
+    return render_template("mail/unsubscribe.html")
+
+
+# ---------------------------------------------------------------- messages and their logs
+@bp.get("/messages")
+@staff_required
+def messages():
+    stmt = scope_to_offices(select(Message), Message.office_id, None).order_by(Message.created_at.desc())
+    page = paginate(stmt, request.args.get("page", 1, type=int), per_page=30)
+    return render_template("mail/messages.html", page=page)
+
+
+@bp.get("/messages/<int:message_id>")
+@staff_required
+def message_log(message_id: int):
+    message = get_in_scope_or_404(Message, message_id, lambda m: m.office_id)
+    page = paginate(services.message_log(message.id), request.args.get("page", 1, type=int), per_page=100)
+    return render_template("mail/message_log.html", message=message, page=page,
+                           counts=services.status_counts(message.id))
+
+
+# ---------------------------------------------------------------- outbox and bounces (admins)
+@bp.route("/admin/outbox", methods=["GET", "POST"])
+@admin_required
+def outbox():
+    form = BounceForm()
+    if form.validate_on_submit():
+        services.mark_bounced(form.email.data, form.note.data or "")
+        flash(_("%(email)s is marked as bounced and gets no more mail except service mails.",
+                email=form.email.data), "success")
+        return redirect(url_for("mail.outbox"))
+    status = request.args.get("status", "")
+    stmt = select(OutboxMail).order_by(OutboxMail.id.desc())
+    if status in {s.value for s in MailStatus}:
+        stmt = stmt.where(OutboxMail.status == MailStatus(status))
+    page = paginate(stmt, request.args.get("page", 1, type=int), per_page=50)
+    suppressed = db.session.scalars(select(SuppressedAddress).order_by(SuppressedAddress.created_at.desc()).limit(50)).all()
+    return render_template("mail/outbox.html", page=page, status=status, form=form, suppressed=suppressed,
+                           statuses=[s.value for s in MailStatus])
+
+
+# ---------------------------------------------------------------- template overrides (admins)
+@bp.get("/admin/templates")
+@admin_required
+def templates():
+    offices = db.session.scalars(select(Office).order_by(Office.name)).all()
+    overrides = {(o.office_id, o.kind, o.locale) for o in db.session.scalars(select(MailTemplateOverride))}
+    return render_template("mail/templates.html", kinds=KINDS.values(), offices=offices, overrides=overrides)
+
+
+@bp.route("/admin/templates/<kind>/<int:office_id>/<locale>", methods=["GET", "POST"])
+@admin_required
+def edit_template(kind: str, office_id: int, locale: str):
+    spec = KINDS.get(kind)
+    office = db.session.get(Office, office_id)
+    if spec is None or office is None or locale not in ("de", "en"):
+        abort(404)
+    override = db.session.scalar(select(MailTemplateOverride).filter_by(office_id=office_id, kind=kind, locale=locale))
+    form = OverrideForm(obj=override)
+    if override is None and not form.is_submitted():
+        form.subject.data, form.body.data = services.default_override_source(kind, locale)
+    preview = None
+    if form.validate_on_submit():
+        try:
+            preview = services.preview_override(kind, locale, form.subject.data, form.body.data)
+        except services.TemplateInvalid as exc:
+            form.body.errors.append(_("The template cannot be used: %(reason)s", reason=str(exc)))
+        else:
+            if "save" in request.form:
+                services.save_override(office_id, kind, locale, form.subject.data, form.body.data)
+                flash(_("Template saved."), "success")
+                return redirect(url_for("mail.templates"))
+    return render_template("mail/edit_template.html", form=form, spec=spec, office=office, locale=locale,
+                           preview=preview, override=override, delete_form=ConfirmForm(),
+                           variables=sorted(spec.example))
+
+
+@bp.post("/admin/templates/<kind>/<int:office_id>/<locale>/delete")
+@admin_required
+def delete_template(kind: str, office_id: int, locale: str):
+    if ConfirmForm().validate_on_submit():
+        services.delete_override(office_id, kind, locale)
+        flash(_("The standard template is used again."), "success")
+    return redirect(url_for("mail.templates"))

@@ -1,0 +1,353 @@
+"""The outbox worker: claims due mails, sends them, records the outcome.
+
+Delivery is *at-least-once*: a mail is claimed (status 'sending') in its own short transaction,
+sent, then marked 'sent' in another. Two workers never claim the same row (row locks with
+SKIP LOCKED on PostgreSQL, plus a conditional UPDATE). Only if a worker dies between the SMTP
+server accepting a mail and the 'sent' commit is the mail sent again — after MAIL_CLAIM_TIMEOUT,
+with the same Message-ID header so mail clients can drop the copy.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import smtplib
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.utils import formataddr
+from pathlib import Path
+from typing import Iterable
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_mail import Message as FlaskMailMessage
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from app.core.timeutil import utcnow
+from app.extensions import db, mail
+from app.mail.models import MailStatus, OutboxMail, SuppressedAddress
+
+log = logging.getLogger(__name__)
+
+
+class TemporaryMailError(Exception):
+    """Try again later (SMTP 4xx, connection refused, time-out)."""
+
+
+class PermanentMailError(Exception):
+    """Never going to work (SMTP 5xx): mark failed with the reason."""
+
+
+class ConnectionLost(TemporaryMailError):
+    """The connection is gone; the rest of the batch waits for the next round."""
+
+
+@dataclass
+class SendStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"sent": self.sent, "retried": self.retried, "failed": self.failed,
+                "skipped": self.skipped}
+
+
+# ---------------------------------------------------------------- transports
+class SmtpTransport:
+    """Flask-Mail over SMTP, one connection reused for a whole batch."""
+
+    def __enter__(self):
+        try:
+            self._ctx = mail.connect()
+            self.conn = self._ctx.__enter__()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise ConnectionLost(f"connect: {exc}") from exc
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self._ctx.__exit__(*exc)
+        except (OSError, smtplib.SMTPException):
+            pass  # the server went away while we said goodbye; what was sent is recorded
+
+    def send(self, msg: FlaskMailMessage) -> None:
+        try:
+            self.conn.send(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reason = next(iter(exc.recipients.values()))
+            _raise_for_code(code, reason)
+        except smtplib.SMTPResponseException as exc:
+            _raise_for_code(exc.smtp_code, exc.smtp_error)
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise ConnectionLost(f"connection: {exc}") from exc
+
+
+def _raise_for_code(code: int, reason: bytes | str) -> None:
+    text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+    if 400 <= code < 500 or code < 200:
+        raise TemporaryMailError(f"{code} {text}")
+    raise PermanentMailError(f"{code} {text}")
+
+
+class SinkTransport:
+    """Development: nothing leaves the machine. Each mail is written as .eml under
+    MAIL_SINK_DIR and logged."""
+
+    def __enter__(self):
+        self.dir = Path(current_app.config["MAIL_SINK_DIR"])
+        self.dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def send(self, msg: FlaskMailMessage) -> None:
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{msg.msgId.strip('<>').split('@')[0]}.eml"
+        (self.dir / name).write_bytes(msg.as_bytes())
+        log.info("mail sink: to=%s subject=%r file=%s", ",".join(msg.recipients), msg.subject, name)
+
+
+def make_transport():
+    kind = current_app.config["MAIL_TRANSPORT"]
+    if kind == "sink":
+        return SinkTransport()
+    if kind == "smtp":
+        return SmtpTransport()
+    raise RuntimeError(f"MAIL_TRANSPORT must be 'sink' or 'smtp', not {kind!r}")
+
+
+# ---------------------------------------------------------------- building a mail
+def build_message(row: OutboxMail) -> FlaskMailMessage:
+    from app.mail.services import render_message_mail
+
+    subject, text, html = (row.subject, row.body_text, row.body_html)
+    headers = {}
+    if row.message_id is not None:
+        subject, text, html, headers = render_message_mail(row)
+    msg = FlaskMailMessage(
+        subject=subject or "",
+        recipients=[formataddr((row.to_name, row.to_address)) if row.to_name else row.to_address],
+        body=text,
+        html=html,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers=headers or None,
+    )
+    msg.msgId = row.message_id_header
+    return msg
+
+
+# ---------------------------------------------------------------- the outbox cycle
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, ... minutes (base configurable), capped at six hours."""
+    base = current_app.config["MAIL_RETRY_BASE_SECONDS"]
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def claim_batch(worker_id: str, limit: int) -> list[OutboxMail]:
+    """Claim up to `limit` due mails for this worker in one short transaction."""
+    now = utcnow()
+    stale = now - timedelta(seconds=current_app.config["MAIL_CLAIM_TIMEOUT"])
+    due = or_(
+        and_(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now),
+        and_(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at < stale),
+    )
+    ids = db.session.scalars(
+        select(OutboxMail.id)
+        .where(due)
+        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not ids:
+        db.session.commit()
+        return []
+    # The repeated `due` condition keeps this safe where FOR UPDATE is a no-op (SQLite).
+    db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id.in_(ids), due)
+        .values(status=MailStatus.SENDING, claimed_by=worker_id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return list(
+        db.session.scalars(
+            select(OutboxMail)
+            .where(OutboxMail.id.in_(ids), OutboxMail.claimed_by == worker_id,
+                   OutboxMail.status == MailStatus.SENDING)
+            .options(selectinload(OutboxMail.message))
+            .order_by(OutboxMail.id)
+        )
+    )
+
+
+@dataclass
+class _Claimed:
+    """What the send loop needs of a row, read before the first commit expires the ORM objects."""
+
+    id: int
+    attempts: int
+    address: str
+    is_service: bool
+    msg: FlaskMailMessage | None = None
+    error: str | None = None  # rendering failed: a permanent problem with this mail
+
+
+def _finish(item: _Claimed, worker_id: str, **values) -> None:
+    db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == item.id, OutboxMail.claimed_by == worker_id)
+        .values(claimed_by=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def release(items: Iterable[_Claimed], worker_id: str, delay: timedelta | None = None) -> None:
+    """Hand claimed but unsent mails back to the queue (shutdown, lost connection)."""
+    ids = [i.id for i in items]
+    if not ids:
+        return
+    db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id.in_(ids), OutboxMail.claimed_by == worker_id,
+               OutboxMail.status == MailStatus.SENDING)
+        .values(status=MailStatus.QUEUED, claimed_by=None, claimed_at=None,
+                next_attempt_at=utcnow() + (delay or timedelta(0)))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _temporary(item: _Claimed, worker_id: str, reason: str, stats: SendStats) -> None:
+    attempts = item.attempts + 1
+    if attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        _finish(item, worker_id, status=MailStatus.FAILED, attempts=attempts,
+                last_error=f"gave up after {attempts} attempts: {reason}"[:500])
+        stats.failed += 1
+        return
+    _finish(item, worker_id, status=MailStatus.QUEUED, attempts=attempts,
+            next_attempt_at=utcnow() + backoff(attempts), last_error=reason[:500])
+    stats.retried += 1
+
+
+def _prepare(rows: list[OutboxMail]) -> list[_Claimed]:
+    items = []
+    for row in rows:
+        item = _Claimed(row.id, row.attempts, row.to_address.lower(), row.is_service)
+        try:
+            with force_locale(row.locale):
+                item.msg = build_message(row)
+        except Exception as exc:  # a broken template must not block the queue behind it
+            log.exception("mail %s: cannot build", row.id)
+            item.error = f"cannot build mail: {exc}"
+        items.append(item)
+    return items
+
+
+def process_batch(rows: list[OutboxMail], worker_id: str, stats: SendStats,
+                  stop: threading.Event | None = None) -> None:
+    pending = _prepare(rows)
+    suppressed = _suppressed({i.address for i in pending if not i.is_service})
+    try:
+        with make_transport() as transport:
+            while pending:
+                if stop is not None and stop.is_set():
+                    break
+                item = pending[0]
+                reason = suppressed.get(item.address) if not item.is_service else None
+                if reason:
+                    _finish(item, worker_id, status=MailStatus.SKIPPED, last_error=reason)
+                    stats.skipped += 1
+                elif item.error:
+                    _finish(item, worker_id, status=MailStatus.FAILED, last_error=item.error[:500])
+                    stats.failed += 1
+                else:
+                    try:
+                        transport.send(item.msg)
+                    except ConnectionLost:
+                        raise
+                    except TemporaryMailError as exc:
+                        _temporary(item, worker_id, str(exc), stats)
+                    except PermanentMailError as exc:
+                        _finish(item, worker_id, status=MailStatus.FAILED,
+                                attempts=item.attempts + 1, last_error=str(exc)[:500])
+                        stats.failed += 1
+                    else:
+                        _finish(item, worker_id, status=MailStatus.SENT, sent_at=utcnow(),
+                                attempts=item.attempts + 1, last_error=None)
+                        stats.sent += 1
+                pending.pop(0)
+    except ConnectionLost as exc:
+        log.warning("mail: %s; %d mail(s) wait for the next attempt", exc, len(pending))
+        stats.errors.append(str(exc))
+        if pending:
+            _temporary(pending[0], worker_id, str(exc), stats)
+            release(pending[1:], worker_id, delay=backoff(1))
+        return
+    release(pending, worker_id)  # stopped: unsent mails go back to the queue untouched
+
+
+def _suppressed(addresses: set[str]) -> dict[str, str]:
+    if not addresses:
+        return {}
+    rows = db.session.execute(
+        select(SuppressedAddress.email, SuppressedAddress.reason).where(
+            SuppressedAddress.email.in_(addresses)
+        )
+    ).all()
+    return {email: reason for email, reason in rows}
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def send_pending(limit: int | None = None, stop: threading.Event | None = None,
+                 worker_id: str | None = None) -> SendStats:
+    """Send everything that is due now, batch by batch; return what happened."""
+    worker_id = worker_id or new_worker_id()
+    batch = current_app.config["MAIL_BATCH_SIZE"]
+    stats = SendStats()
+    done = 0
+    while not (stop is not None and stop.is_set()):
+        size = batch if limit is None else min(batch, limit - done)
+        if size <= 0:
+            break
+        rows = claim_batch(worker_id, size)
+        if not rows:
+            break
+        process_batch(rows, worker_id, stats, stop)
+        done += len(rows)
+        if stats.errors:
+            break  # connection trouble: let the back-off work instead of hammering the server
+    return stats
+
+
+def run_worker(stop: threading.Event | None = None, poll_seconds: float | None = None) -> None:
+    """Loop until SIGTERM/SIGINT; finish the mail in hand, hand the rest of the batch back."""
+    stop = stop or threading.Event()
+    poll = poll_seconds if poll_seconds is not None else current_app.config["MAIL_POLL_SECONDS"]
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    worker_id = new_worker_id()
+    log.info("mail worker %s started", worker_id)
+    while not stop.is_set():
+        try:
+            stats = send_pending(stop=stop, worker_id=worker_id)
+        except Exception:  # a database hiccup must not kill the worker
+            log.exception("mail worker: round failed")
+            db.session.rollback()
+            stats = SendStats()
+        if stats.sent or stats.failed or stats.retried or stats.skipped:
+            log.info("mail worker: %s", stats.as_dict())
+        stop.wait(poll)
+    log.info("mail worker %s stopped", worker_id)

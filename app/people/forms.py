@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class MessageForm(FlaskForm):
+    office = SelectField(_l("Office"), coerce=int)
+    district = SelectField(_l("District"), coerce=int)
+    language = SelectField(_l("Speaks"))
+    subject = StringField(_l("Subject"), validators=[DataRequired(message=_l("Please enter a subject.")), Length(max=200)])
+    body = TextAreaField(_l("Text"), validators=[DataRequired(message=_l("Please enter a text.")), Length(max=20000)])
