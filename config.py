@@ -102,6 +102,7 @@ class TestingConfig(Config):
     SERVER_NAME = None
     BASE_URL = "http://localhost"
     MAIL_RETRY_BASE_SECONDS = 1
+    PASSWORD_HASH_FAST = True
 
 
 class ProductionConfig(Config):

@@ -21,10 +21,23 @@ from app.extensions import db
 from app.mail.services import queue_mail, queue_mail_to_user
 from app.offices.models import Office
 
-# argon2id with the library's defaults (RFC 9106 low-memory profile).
-_hasher = PasswordHasher()
-# Verified against when the address is unknown, so a log-in takes as long either way.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-but-costs-the-same")
+# argon2id with the library's defaults (RFC 9106 low-memory profile); the test suite uses
+# cheap parameters (PASSWORD_HASH_FAST) so hundreds of sign-ups don't take minutes.
+_STRONG = PasswordHasher()
+_FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_dummy_hashes: dict[int, str] = {}
+
+
+def _hasher() -> PasswordHasher:
+    return _FAST if current_app.config.get("PASSWORD_HASH_FAST") else _STRONG
+
+
+def _dummy_hash() -> str:
+    """Verified against when the address is unknown, so a log-in takes as long either way."""
+    hasher = _hasher()
+    if id(hasher) not in _dummy_hashes:
+        _dummy_hashes[id(hasher)] = hasher.hash("not-a-real-password-but-costs-the-same")
+    return _dummy_hashes[id(hasher)]
 
 CONFIRM = "confirm-email"
 CHANGE_EMAIL = "change-email"
@@ -40,12 +53,12 @@ class AccountError(Exception):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(user: User | None, password: str) -> bool:
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher().verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
     return user is not None
@@ -116,7 +129,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
     if not verify_password(user, password) or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.commit()

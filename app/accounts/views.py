@@ -179,7 +179,8 @@ def settings():
         except services.AccountError:
             pw_form.current.errors.append(_("The current password is wrong."))
         else:
-            login_user(current_user, remember=False)  # re-issue the session with the new version
+            # re-issue this session with the new version (the real object, not the proxy)
+            login_user(current_user._get_current_object(), remember=False)
             flash(_("Your password has been changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.settings"))
     elif request.method == "POST" and "em-submit" in request.form and email_form.validate():

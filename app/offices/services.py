@@ -28,17 +28,16 @@ def all_districts() -> list[District]:
 
 def save_office(office: Office | None, data: dict[str, Any], district_ids: list[int]) -> Office:
     """Create or update an office and the districts it covers (a district moves to this office)."""
+    for name in ("name", "slug"):
+        clash = db.session.scalar(select(Office.id).where(getattr(Office, name) == data[name]))
+        if clash is not None and (office is None or clash != office.id):
+            raise OfficeConflict(name)
     if office is None:
         office = Office()
         db.session.add(office)
     for f in OFFICE_FIELDS:
         value = data.get(f)
         setattr(office, f, value if value is not None or f == "founded_year" else "")
-    for name in ("name", "slug"):
-        clash = db.session.scalar(select(Office.id).where(getattr(Office, name) == data[name]))
-        if clash is not None and clash != office.id:
-            db.session.rollback()
-            raise OfficeConflict(name)
     chosen = set(district_ids)
     for district in db.session.scalars(select(District)):
         if district.id in chosen:
