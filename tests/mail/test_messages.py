@@ -1,0 +1,157 @@
+"""Coordinators' messages: preview with count, set-based queueing, log, unsubscribe."""
+from __future__ import annotations
+
+from sqlalchemy import event, func, select
+
+from app.extensions import db
+from app.mail.models import MailStatus, Message, OutboxMail, SuppressedAddress
+from tests.conftest import csrf_from, submit
+
+
+def _office_with_volunteers(make, n=3, language=None):
+    office = make.office()
+    vols = [make.volunteer(district_id=office.district_ids[0], languages=(language,) if language else ())
+            for _ in range(n)]
+    return office, vols
+
+
+def test_preview_shows_count_then_send_queues_and_logs(app, client, make, auth):
+    office, vols = _office_with_volunteers(make, 3)
+    make.volunteer(district_id=make.office().district_ids[0])  # another office's volunteer
+    make.volunteer(confirmed=False, district_id=office.district_ids[0])  # unconfirmed: not mailed
+    auth.login(make.coordinator(office))
+    data = {"office": office.id, "district": 0, "language": "", "subject": "Sommerfest",
+            "body": "Wir brauchen Hilfe beim Aufbau.", "preview": "1"}
+    r = submit(client, "/people/message", data)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "3" in html and 'name="send"' in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 0  # preview sends nothing
+    data.pop("preview")
+    r = submit(client, "/people/message", {**data, "send": "1"})
+    assert r.status_code == 302 and "/messages/" in r.location
+    with app.app_context():
+        msg = db.session.scalar(select(Message))
+        assert msg.recipient_count == 3
+        rows = db.session.scalars(select(OutboxMail)).all()
+        assert sorted(r.to_address for r in rows) == sorted(v.email for v in vols)
+        assert all(not r.is_service and r.status == MailStatus.QUEUED for r in rows)
+    log = client.get(r.location).get_data(as_text=True)
+    assert all(v.email in log for v in vols)
+
+
+def test_filter_by_language(app, client, make, auth):
+    office = make.office()
+    ar = make.volunteer(district_id=office.district_ids[0], languages=("ar",))
+    make.volunteer(district_id=office.district_ids[0], languages=("uk",))
+    auth.login(make.coordinator(office))
+    r = submit(client, "/people/message", {"office": office.id, "district": 0, "language": "ar",
+                                           "subject": "Dolmetschen", "body": "…", "send": "1"})
+    with app.app_context():
+        assert [r.to_address for r in db.session.scalars(select(OutboxMail))] == [ar.email]
+
+
+def test_coordinator_cannot_write_to_another_office(app, client, make, auth):
+    mine, theirs = make.office(), make.office()
+    make.volunteer(district_id=theirs.district_ids[0])
+    auth.login(make.coordinator(mine))
+    r = submit(client, "/people/message", {"office": theirs.id, "district": 0, "language": "",
+                                           "subject": "x", "body": "y", "send": "1"})
+    assert r.status_code == 200 and 'id="office-error"' in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 0
+
+
+def test_message_log_of_another_office_is_404(app, client, make, auth):
+    from app.mail.services import send_message
+    from app.people.services import volunteer_recipients
+
+    mine, theirs = make.office(), make.office()
+    make.volunteer(district_id=theirs.district_ids[0])
+    with app.app_context():
+        msg = send_message(sender=None, office_id=theirs.id, subject="s", body="b", audience="a",
+                           recipients=volunteer_recipients(theirs.id))
+        msg_id = msg.id
+    auth.login(make.coordinator(mine))
+    assert client.get(f"/messages/{msg_id}").status_code == 404
+    assert "/messages/%d" % msg_id not in client.get("/messages").get_data(as_text=True)
+
+
+def test_volunteer_cannot_write_messages(client, make, auth):
+    auth.login(make.volunteer())
+    assert client.get("/people/message").status_code == 403
+
+
+def test_ten_thousand_recipients_are_one_insert(app, make):
+    """The request does a fixed number of statements, whatever the roster size."""
+    from app.accounts.models import Role, User
+    from app.core.timeutil import utcnow
+    from app.mail.services import send_message
+    from app.people.models import VolunteerProfile
+    from app.people.services import volunteer_recipients
+
+    office = make.office()
+    with app.app_context():
+        now = utcnow()
+        db.session.execute(User.__table__.insert(), [
+            {"email": f"v{i}@example.org", "name": f"V {i}", "password_hash": "x", "role": Role.VOLUNTEER.value,
+             "locale": "de", "confirmed_at": now, "active": True, "session_version": 1, "created_at": now}
+            for i in range(10_000)])
+        ids = db.session.scalars(select(User.id)).all()
+        db.session.execute(VolunteerProfile.__table__.insert(),
+                           [{"user_id": i, "district_id": office.district_ids[0]} for i in ids])
+        db.session.commit()
+        statements = []
+        listener = lambda *a: statements.append(a[2])
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            msg = send_message(sender=None, office_id=office.id, subject="Hallo", body="Text", audience="alle",
+                               recipients=volunteer_recipients(office.id))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert msg.recipient_count == 10_000
+        assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 10_000
+        assert len(statements) <= 5, statements
+
+
+def test_message_mail_says_why_and_unsubscribes_without_login(app, make, smtp_app, smtp):
+    from app.mail.services import send_message
+    from app.mail.worker import send_pending
+    from app.people.services import volunteer_recipients
+
+    office, (vol,) = _office_with_volunteers(make, 1)
+    with app.app_context():
+        send_message(sender=None, office_id=office.id, subject="Sprachcafé", body="Am Dienstag <b>neu</b>",
+                     audience="Sie sind Ehrenamtliche in Bezirk", recipients=volunteer_recipients(office.id))
+        send_pending()
+    (mail,) = smtp.handler.messages
+    link = mail["List-Unsubscribe"].strip("<>")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "Sie sind Ehrenamtliche in Bezirk" in text and link in text
+    assert "&lt;b&gt;neu&lt;/b&gt;" in html and "<b>neu</b>" not in html  # escaped
+    path = link.split("http://localhost", 1)[1]
+    anonymous = app.test_client()
+    page = anonymous.get(path)
+    assert page.status_code == 200
+    assert anonymous.post(path).status_code == 200  # RFC 8058 one-click: no log-in, no CSRF token
+    assert anonymous.post(path).status_code == 200  # idempotent
+    with app.app_context():
+        assert db.session.get(SuppressedAddress, vol.email).reason == "unsubscribed"
+        send_message(sender=None, office_id=office.id, subject="Noch mal", body="…", audience="a",
+                     recipients=volunteer_recipients(office.id))
+        stats = send_pending()
+        assert stats.skipped == 1 and stats.sent == 0
+    assert anonymous.get(path[:-4] + "xxxx").status_code == 404  # tampered link
+
+
+def test_outbox_admin_marks_bounced(app, client, make, auth):
+    auth.login(make.admin())
+    r = submit(client, "/admin/outbox", {"email": "Gone@Example.org", "note": "550"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.get(SuppressedAddress, "gone@example.org").reason == "bounced"
+    assert "gone@example.org" in client.get("/admin/outbox").get_data(as_text=True)
+    r = submit(client, "/admin/outbox", {"email": "kaputt"})
+    assert r.status_code == 200 and 'id="email-error"' in r.get_data(as_text=True)

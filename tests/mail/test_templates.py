@@ -1,0 +1,80 @@
+"""Per-office overrides of a kind's subject and body: preview, escaping, refusal of broken ones."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.mail.models import MailTemplateOverride
+from app.mail.services import queue_mail, render_mail
+from tests.conftest import submit
+
+
+def url(office, kind="confirm_address", locale="de"):
+    return f"/admin/templates/{kind}/{office.id}/{locale}"
+
+
+def test_every_kind_renders_in_both_languages(app):
+    from app.mail.kinds import KINDS
+
+    with app.test_request_context():
+        for kind in KINDS.values():
+            if kind.key == "coordinator_message":
+                continue  # rendered per recipient by the worker, tested there
+            for locale in ("de", "en"):
+                subject, text, html = render_mail(kind.key, locale, kind.example)
+                assert subject and text.strip() and "<html" in html, (kind.key, locale)
+            de, en = render_mail(kind.key, "de", kind.example), render_mail(kind.key, "en", kind.example)
+            assert de[1] != en[1], f"{kind.key}: German and English bodies are the same"
+
+
+def test_preview_then_save_override_used_for_that_office_only(app, client, make, auth):
+    office, other = make.office(), make.office()
+    auth.login(make.admin())
+    page = client.get(url(office)).get_data(as_text=True)
+    assert "{{ link }}" in page  # starts from the standard text with its variables
+    data = {"subject": "Willkommen, {{ user.name }}!", "body": "Bitte klicken: {{ link }}", "preview": "1"}
+    r = submit(client, url(office), data)
+    html = r.get_data(as_text=True)
+    assert "Willkommen, Amina Haddad!" in html  # example data
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MailTemplateOverride)) == 0
+    data.pop("preview")
+    r = submit(client, url(office), {**data, "save": "1"})
+    assert r.status_code == 302
+    ctx = {"user": {"name": "<script>x</script>", "email": "e@x"}, "link": "http://l/1", "hours": 3}
+    with app.test_request_context():
+        subject, text, html = render_mail("confirm_address", "de", ctx, office_id=office.id)
+        assert subject == "Willkommen, <script>x</script>!" and "http://l/1" in text
+        assert "<script>" not in html and "&lt;script&gt;" in html  # variables escaped in HTML
+        assert render_mail("confirm_address", "de", ctx, office_id=other.id)[0] != subject
+        assert render_mail("confirm_address", "en", ctx, office_id=office.id)[0] != subject
+
+
+def test_broken_template_is_refused(app, client, make, auth):
+    office = make.office()
+    auth.login(make.admin())
+    for body in ["{{ link ", "{% if %}", "{{ unknown_variable }}", "{{ user.__class__.__mro__ }}"]:
+        r = submit(client, url(office), {"subject": "S", "body": body, "save": "1"})
+        assert r.status_code == 200 and 'id="body-error"' in r.get_data(as_text=True), body
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MailTemplateOverride)) == 0
+
+
+def test_reset_to_standard(app, client, make, auth):
+    office = make.office()
+    auth.login(make.admin())
+    submit(client, url(office), {"subject": "S {{ link }}", "body": "B", "save": "1"})
+    page = client.get(url(office)).get_data(as_text=True)
+    from tests.conftest import csrf_from
+
+    r = client.post(url(office) + "/delete", data={"csrf_token": csrf_from(page)})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MailTemplateOverride)) == 0
+
+
+def test_only_admins_edit_templates(client, make, auth):
+    office = make.office()
+    auth.login(make.coordinator(office))
+    assert client.get(url(office)).status_code == 403
+    assert client.get("/admin/templates").status_code == 403
