@@ -32,3 +32,11 @@ def mark_bounced_cmd(email, note):
 
     mark_bounced(email, note)
     click.echo(f"{email} marked as bounced")
+
+
+@mail_cli.command("send-reminders")
+def send_reminders_cmd():
+    """Queue due reminders, each exactly once however often this runs (for cron)."""
+    from app.mail.reminders import send_reminders
+
+    click.echo(f"reminders queued: {send_reminders()}")

@@ -59,6 +59,13 @@ KINDS: dict[str, MailKind] = {
                      "offices": "Brackel + Aplerbeck", "invited_by": "Jonas Becker", "minutes": 4320},
         ),
         MailKind(
+            "reminder",
+            _l("Reminder"),
+            _l("Reminder: %(title)s"),
+            example={"user": _EXAMPLE_USER, "title": "Sprachcafé Brackel", "when": "Di., 1. Dez. 2026, 14:00",
+                     "place": "Gemeinderaum St. Clemens, Flughafenstraße 26", "details_link": "https://example.org/…"},
+        ),
+        MailKind(
             "coordinator_message",
             _l("Message from a coordinator"),
             _l("%(subject)s"),
