@@ -249,6 +249,9 @@ def _prepare(rows: list[OutboxMail]) -> list[_Claimed]:
             log.exception("mail %s: cannot build", row.id)
             item.error = f"cannot build mail: {exc}"
         items.append(item)
+    # From here on only ids are used; dropping the objects keeps each commit from expiring
+    # (and walking) the whole batch.
+    db.session.expunge_all()
     return items
 
 

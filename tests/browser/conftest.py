@@ -33,9 +33,9 @@ def _browser_required() -> bool:
 
 def _unavailable(reason: str):
     if _browser_required():
-        pytest.fail(f"{reason} — REQUIRE_BROWSER=1 is set, so this is an error, not a skip.",
-                    pytrace=False)
-    pytest.skip(reason)
+        pytest.fail(f"{reason}; REQUIRE_BROWSER=1 is set, so the browser tests fail instead of "
+                    "being skipped", pytrace=False)
+    pytest.skip(f"{reason}; browser tests skipped")
 
 
 # ---------------------------------------------------------------- live server
@@ -92,11 +92,11 @@ def deliver(deliver, live_server):
 @pytest.fixture(scope="module")
 def browser():
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        _unavailable("Chromium not installed (apt-get install chromium); browser tests skipped")
+        _unavailable("Chromium not installed (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("Playwright not installed (pip install -r requirements-dev.txt); browser tests skipped")
+        _unavailable("Playwright not installed (pip install -r requirements-dev.txt)")
     if not GERMAN_CATALOG.exists():
         pytest.fail(f"{GERMAN_CATALOG} is missing; run `make translations` first "
                     "(the browser tests read the German UI).", pytrace=False)
