@@ -84,6 +84,8 @@ class Config:
     MAIL_POLL_SECONDS = _int("MAIL_POLL_SECONDS", 5)
     REMINDER_DAYS_BEFORE = _int("REMINDER_DAYS_BEFORE", 2)
 
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_FIX = _int("PROXY_FIX", 0)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "willkommen-demo")
 

@@ -18,6 +18,13 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("PROXY_FIX"):
+        # Behind a reverse proxy: trust its X-Forwarded-* headers, so rate limits see the real
+        # client address and links use https.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _configure_logging(app)
 
     from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate

@@ -5,6 +5,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,6 +23,18 @@ class Role(str, enum.Enum):
     PARTNER = "partner"  # contact person of a partner organisation
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.VOLUNTEER: _l("Volunteer"),
+    Role.PARTNER: _l("Partner contact"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.ADMIN: _l("Administrator"),
+}
 
 
 coordinator_offices = Table(
