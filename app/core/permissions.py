@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable, TypeVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import Select, false, select
@@ -32,11 +32,12 @@ def office_scope(user) -> set[int] | None:
     if user.role == Role.ADMIN:
         return None
     if user.role == Role.COORDINATOR:
-        return set(
-            db.session.scalars(
-                select(coordinator_offices.c.office_id).where(coordinator_offices.c.user_id == user.id)
-            )
-        )
+        # Asked several times per request (list filter, then each action); one query is enough.
+        cache = g.setdefault("_office_scope", {}) if has_request_context() else {}
+        if user.id not in cache:
+            cache[user.id] = set(db.session.scalars(
+                select(coordinator_offices.c.office_id).where(coordinator_offices.c.user_id == user.id)))
+        return set(cache[user.id])
     return set()
 
 

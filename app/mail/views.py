@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.core.pagination import paginate
 from app.core.permissions import admin_required, get_in_scope_or_404, scope_to_offices, staff_required
@@ -59,7 +60,7 @@ def outbox():
                 email=form.email.data), "success")
         return redirect(url_for("mail.outbox"))
     status = request.args.get("status", "")
-    stmt = select(OutboxMail).order_by(OutboxMail.id.desc())
+    stmt = select(OutboxMail).options(selectinload(OutboxMail.message)).order_by(OutboxMail.id.desc())
     if status in {s.value for s in MailStatus}:
         stmt = stmt.where(OutboxMail.status == MailStatus(status))
     page = paginate(stmt, request.args.get("page", 1, type=int), per_page=50)
