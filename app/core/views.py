@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.dashboard"))
-    return render_template("core/index.html")
+    from app.offices.services import public_offices
+
+    return render_template("core/index.html", offices=public_offices())
 
 
 @bp.get("/datenschutz")

@@ -72,3 +72,9 @@ def offices_overview(stmt) -> list[Office]:
     return list(db.session.scalars(stmt.options(
         selectinload(Office.districts), selectinload(Office.satellites),
         selectinload(Office.coordinators)).order_by(Office.name)))
+
+
+def public_offices() -> list[Office]:
+    """Offices with districts and active satellite locations for the public start page."""
+    return list(db.session.scalars(select(Office).options(
+        selectinload(Office.districts), selectinload(Office.satellites)).order_by(Office.name)))

@@ -176,3 +176,11 @@ def test_demo_logins_work(app, runner, client):
         r = submit(c, "/login", {"email": email, "password": app.config["DEMO_PASSWORD"]})
         assert r.status_code == 302, email
         assert c.get("/home").status_code == 200
+
+
+def test_start_page_lists_offices_with_consultation_hours(client, make):
+    make.office("Büro Nord")  # its satellite: Tuesdays 14–16
+    html = client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Büro Nord" in html and "Dienstag, 14:00–16:00" in html
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Tuesday, 2:00\u202fPM–4:00\u202fPM" in html or "Tuesday, 2:00 PM–4:00 PM" in html
