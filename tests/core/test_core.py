@@ -184,3 +184,12 @@ def test_start_page_lists_offices_with_consultation_hours(client, make):
     assert "Büro Nord" in html and "Dienstag, 14:00–16:00" in html
     html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Tuesday, 2:00\u202fPM–4:00\u202fPM" in html or "Tuesday, 2:00 PM–4:00 PM" in html
+
+
+def test_security_headers_enforce_same_host_assets(client):
+    r = client.get("/")
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["Referrer-Policy"] == "same-origin"  # tokens in URLs never leak
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in r.headers  # only with secure cookies (production)
