@@ -200,10 +200,12 @@ def send_message(*, sender, office_id: int | None, subject: str, body: str, audi
     return message
 
 
-def message_log(message_id: int):
+def message_log(message_id: int, status: str | None = None) -> Select:
     """Per recipient: address, status, attempts, reason — for the message's log page."""
-    return select(OutboxMail).where(OutboxMail.message_id == message_id).order_by(
-        OutboxMail.status, OutboxMail.to_address)
+    stmt = select(OutboxMail).where(OutboxMail.message_id == message_id)
+    if status in {s.value for s in MailStatus}:
+        stmt = stmt.where(OutboxMail.status == MailStatus(status))
+    return stmt.order_by(OutboxMail.status, OutboxMail.to_address)
 
 
 def status_counts(message_id: int) -> dict[str, int]:

@@ -44,8 +44,10 @@ def messages():
 @staff_required
 def message_log(message_id: int):
     message = get_in_scope_or_404(Message, message_id, lambda m: m.office_id)
-    page = paginate(services.message_log(message.id), request.args.get("page", 1, type=int), per_page=100)
-    return render_template("mail/message_log.html", message=message, page=page,
+    status = request.args.get("status", "")
+    page = paginate(services.message_log(message.id, status), request.args.get("page", 1, type=int),
+                    per_page=100)
+    return render_template("mail/message_log.html", message=message, page=page, status=status,
                            counts=services.status_counts(message.id))
 
 

@@ -155,3 +155,23 @@ def test_outbox_admin_marks_bounced(app, client, make, auth):
     assert "gone@example.org" in client.get("/admin/outbox").get_data(as_text=True)
     r = submit(client, "/admin/outbox", {"email": "kaputt"})
     assert r.status_code == 200 and 'id="email-error"' in r.get_data(as_text=True)
+
+
+def test_message_log_filters_by_state(app, client, make, auth):
+    from sqlalchemy import update
+
+    from app.mail.services import send_message
+    from app.people.services import volunteer_recipients
+
+    office, vols = _office_with_volunteers(make, 3)
+    with app.app_context():
+        msg = send_message(sender=None, office_id=office.id, subject="s", body="b", audience="a",
+                           recipients=volunteer_recipients(office.id))
+        db.session.execute(update(OutboxMail).where(OutboxMail.to_address == vols[0].email)
+                           .values(status=MailStatus.FAILED, last_error="550 mailbox unavailable"))
+        db.session.commit()
+        msg_id = msg.id
+    auth.login(make.coordinator(office))
+    html = client.get(f"/messages/{msg_id}?status=failed").get_data(as_text=True)
+    assert vols[0].email in html and "550 mailbox unavailable" in html
+    assert vols[1].email not in html and vols[2].email not in html
