@@ -150,13 +150,13 @@ def request_password_reset(email: str) -> None:
     db.session.commit()
 
 
-def queue_reset(user: User, kind: str, max_age: int, **context) -> None:
+def queue_reset(user: User, kind: str, max_age: int, office_id: int | None = None, **context) -> None:
     token = make_token(RESET, u=user.id, v=user.session_version)
     queue_mail_to_user(kind, user, {
         "link": external_url("accounts.reset_password", token=token),
         "minutes": max_age // 60,
         **context,
-    })
+    }, office_id=office_id)
 
 
 def check_reset_token(token: str, max_age: int | None = None) -> User:
@@ -271,6 +271,7 @@ def invite_staff(name: str, email: str, role: Role, office_ids: list[int], invit
     db.session.add(user)
     db.session.flush()
     queue_reset(user, "colleague_invited", INVITE_MAX_AGE,
+                office_id=offices[0].id if offices else None,  # worded as the (first) office likes
                 offices=", ".join(o.name for o in offices), invited_by=invited_by.name)
     db.session.commit()
     return user

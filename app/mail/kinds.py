@@ -18,6 +18,9 @@ class MailKind:
     subject: Any  # a lazy string with %(name)s-style placeholders from the context
     service: bool = True  # service mails are always sent, others honour unsubscribes
     example: dict[str, Any] = field(default_factory=dict)
+    # Sent on behalf of one office, so that office may word it its own way (an override).
+    # Account mails are network-wide; a coordinator's message is worded by the coordinator.
+    per_office: bool = False
 
 
 _EXAMPLE_USER = {"name": "Amina Haddad", "email": "amina@example.org"}
@@ -57,6 +60,7 @@ KINDS: dict[str, MailKind] = {
             _l("Your account at Willkommen Dortmund"),
             example={"user": _EXAMPLE_USER, "link": "https://example.org/reset/…",
                      "offices": "Brackel + Aplerbeck", "invited_by": "Jonas Becker", "minutes": 4320},
+            per_office=True,
         ),
         MailKind(
             "reminder",
@@ -64,6 +68,7 @@ KINDS: dict[str, MailKind] = {
             _l("Reminder: %(title)s"),
             example={"user": _EXAMPLE_USER, "title": "Sprachcafé Brackel", "when": "Di., 1. Dez. 2026, 14:00",
                      "place": "Gemeinderaum St. Clemens, Flughafenstraße 26", "details_link": "https://example.org/…"},
+            per_office=True,
         ),
         MailKind(
             "coordinator_message",

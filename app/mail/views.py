@@ -77,7 +77,8 @@ def outbox():
 def templates():
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     overrides = {(o.office_id, o.kind, o.locale) for o in db.session.scalars(select(MailTemplateOverride))}
-    return render_template("mail/templates.html", kinds=KINDS.values(), offices=offices, overrides=overrides)
+    kinds = [k for k in KINDS.values() if k.per_office]
+    return render_template("mail/templates.html", kinds=kinds, offices=offices, overrides=overrides)
 
 
 @bp.route("/admin/templates/<kind>/<int:office_id>/<locale>", methods=["GET", "POST"])
@@ -85,7 +86,7 @@ def templates():
 def edit_template(kind: str, office_id: int, locale: str):
     spec = KINDS.get(kind)
     office = db.session.get(Office, office_id)
-    if spec is None or office is None or locale not in ("de", "en"):
+    if spec is None or not spec.per_office or office is None or locale not in ("de", "en"):
         abort(404)
     override = db.session.scalar(select(MailTemplateOverride).filter_by(office_id=office_id, kind=kind, locale=locale))
     form = OverrideForm(obj=override)

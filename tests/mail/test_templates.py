@@ -9,7 +9,7 @@ from app.mail.services import queue_mail, render_mail
 from tests.conftest import submit
 
 
-def url(office, kind="confirm_address", locale="de"):
+def url(office, kind="colleague_invited", locale="de"):
     return f"/admin/templates/{kind}/{office.id}/{locale}"
 
 
@@ -41,13 +41,14 @@ def test_preview_then_save_override_used_for_that_office_only(app, client, make,
     data.pop("preview")
     r = submit(client, url(office), {**data, "save": "1"})
     assert r.status_code == 302
-    ctx = {"user": {"name": "<script>x</script>", "email": "e@x"}, "link": "http://l/1", "hours": 3}
+    ctx = {"user": {"name": "<script>x</script>", "email": "e@x"}, "link": "http://l/1", "minutes": 3,
+           "offices": "A", "invited_by": "B"}
     with app.test_request_context():
-        subject, text, html = render_mail("confirm_address", "de", ctx, office_id=office.id)
+        subject, text, html = render_mail("colleague_invited", "de", ctx, office_id=office.id)
         assert subject == "Willkommen, <script>x</script>!" and "http://l/1" in text
         assert "<script>" not in html and "&lt;script&gt;" in html  # variables escaped in HTML
-        assert render_mail("confirm_address", "de", ctx, office_id=other.id)[0] != subject
-        assert render_mail("confirm_address", "en", ctx, office_id=office.id)[0] != subject
+        assert render_mail("colleague_invited", "de", ctx, office_id=other.id)[0] != subject
+        assert render_mail("colleague_invited", "en", ctx, office_id=office.id)[0] != subject
 
 
 def test_broken_template_is_refused(app, client, make, auth):
@@ -78,3 +79,21 @@ def test_only_admins_edit_templates(client, make, auth):
     auth.login(make.coordinator(office))
     assert client.get(url(office)).status_code == 403
     assert client.get("/admin/templates").status_code == 403
+
+
+def test_account_mails_are_not_overridable_per_office(client, make, auth):
+    office = make.office()
+    auth.login(make.admin())
+    assert client.get(url(office, kind="confirm_address")).status_code == 404
+    assert client.get(url(office, kind="coordinator_message")).status_code == 404
+
+
+def test_invitation_uses_the_offices_own_wording(app, client, make, auth, deliver):
+    office = make.office()
+    auth.login(make.admin())
+    submit(client, url(office), {"subject": "Hallo {{ user.name }} im Büro", "body": "Passwort setzen: {{ link }}",
+                                 "save": "1"})
+    submit(client, "/admin/accounts", {"name": "Kim", "email": "kim@example.org", "role": "coordinator",
+                                       "offices": [str(office.id)]})
+    (mail,) = deliver()
+    assert mail.subject == "Hallo Kim im Büro" and "/reset-password/" in mail.body
