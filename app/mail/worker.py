@@ -13,6 +13,7 @@ import os
 import signal
 import smtplib
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -24,27 +25,31 @@ from typing import Iterable
 
 from flask import current_app
 from flask_babel import force_locale
+import flask_mail
 from flask_mail import Message as FlaskMailMessage
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from app.core.timeutil import utcnow
-from app.extensions import db, mail
+from app.extensions import db
 from app.mail.models import MailStatus, OutboxMail, SuppressedAddress
 
 log = logging.getLogger(__name__)
 
 
 class TemporaryMailError(Exception):
-    """Try again later (SMTP 4xx, connection refused, time-out)."""
+    """This mail: try again later (SMTP 4xx on its recipient or content)."""
 
 
 class PermanentMailError(Exception):
-    """Never going to work (SMTP 5xx): mark failed with the reason."""
+    """This mail will never work (SMTP 5xx on its recipient or content): failed, with reason."""
 
 
-class ConnectionLost(TemporaryMailError):
-    """The connection is gone; the rest of the batch waits for the next round."""
+class ConnectionLost(Exception):
+    """The server or our account with it is the problem (refused, time-out, 421, sender or log-in
+    refused), not the mail: the whole batch waits, with growing back-off, and is never failed
+    for it — mails survive an outage of any length."""
 
 
 @dataclass
@@ -61,20 +66,40 @@ class SendStats:
 
 
 # ---------------------------------------------------------------- transports
+class _Connection(flask_mail.Connection):
+    """Flask-Mail's connection with what it lacks: a time-out (a silent server must not hang
+    the worker past SIGTERM) and certificate checks for STARTTLS/SSL."""
+
+    def configure_host(self):
+        timeout = current_app.config["MAIL_TIMEOUT"]
+        context = ssl.create_default_context()
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout, context=context)
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls(context=context)
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
 class SmtpTransport:
     """Flask-Mail over SMTP, one connection reused for a whole batch."""
 
     def __enter__(self):
+        self.conn = _Connection(current_app.extensions["mail"])
         try:
-            self._ctx = mail.connect()
-            self.conn = self._ctx.__enter__()
+            self.conn.__enter__()
         except (OSError, smtplib.SMTPException) as exc:
             raise ConnectionLost(f"connect: {exc}") from exc
         return self
 
     def __exit__(self, *exc):
         try:
-            self._ctx.__exit__(*exc)
+            if self.conn.host is not None:
+                self.conn.host.quit()
         except (OSError, smtplib.SMTPException):
             pass  # the server went away while we said goodbye; what was sent is recorded
 
@@ -84,17 +109,26 @@ class SmtpTransport:
         except smtplib.SMTPRecipientsRefused as exc:
             code, reason = next(iter(exc.recipients.values()))
             _raise_for_code(code, reason)
+        except smtplib.SMTPSenderRefused as exc:
+            # Our sender address or account is refused: a configuration problem, not this mail's.
+            raise ConnectionLost(f"sender refused: {exc.smtp_code} {_text(exc.smtp_error)}") from exc
         except smtplib.SMTPResponseException as exc:
             _raise_for_code(exc.smtp_code, exc.smtp_error)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise ConnectionLost(f"connection: {exc}") from exc
 
 
+def _text(reason: bytes | str) -> str:
+    return reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+
+
 def _raise_for_code(code: int, reason: bytes | str) -> None:
-    text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
-    if 400 <= code < 500 or code < 200:
-        raise TemporaryMailError(f"{code} {text}")
-    raise PermanentMailError(f"{code} {text}")
+    text = f"{code} {_text(reason)}"
+    if code in (421, 530, 535) or code < 200:
+        raise ConnectionLost(text)  # service closing, authentication required/failed
+    if 400 <= code < 500:
+        raise TemporaryMailError(text)
+    raise PermanentMailError(text)
 
 
 class SinkTransport:
@@ -197,30 +231,56 @@ class _Claimed:
     address: str
     is_service: bool
     msg: FlaskMailMessage | None = None
-    error: str | None = None  # rendering failed: a permanent problem with this mail
+    error: str | None = None  # cannot be built (bad header, broken template): fails alone
 
 
-def _finish(item: _Claimed, worker_id: str, **values) -> None:
-    db.session.execute(
+def _finish(item: _Claimed, worker_id: str, **values) -> bool:
+    """Record the outcome, if this worker still holds the claim (it renews it, see _renew)."""
+    result = db.session.execute(
         update(OutboxMail)
         .where(OutboxMail.id == item.id, OutboxMail.claimed_by == worker_id)
         .values(claimed_by=None, **values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    if result.rowcount == 0:
+        log.warning("mail %s: claim was lost before its outcome was recorded", item.id)
+    return result.rowcount > 0
 
 
-def release(items: Iterable[_Claimed], worker_id: str, delay: timedelta | None = None) -> None:
+def _renew(items: list[_Claimed], worker_id: str) -> list[_Claimed]:
+    """Refresh the claim on the mails still to send; drop any another worker has taken over."""
+    if not items:
+        return items
+    kept = set(db.session.scalars(
+        update(OutboxMail)
+        .where(OutboxMail.id.in_([i.id for i in items]), OutboxMail.claimed_by == worker_id,
+               OutboxMail.status == MailStatus.SENDING)
+        .values(claimed_at=utcnow())
+        .returning(OutboxMail.id)
+        .execution_options(synchronize_session=False)
+    ))
+    db.session.commit()
+    return [i for i in items if i.id in kept]
+
+
+def release(items: Iterable[_Claimed], worker_id: str, delay: timedelta | None = None,
+            reason: str | None = None, count_attempt: bool = False) -> None:
     """Hand claimed but unsent mails back to the queue (shutdown, lost connection)."""
     ids = [i.id for i in items]
     if not ids:
         return
+    values: dict = dict(status=MailStatus.QUEUED, claimed_by=None, claimed_at=None,
+                        next_attempt_at=utcnow() + (delay or timedelta(0)))
+    if reason:
+        values["last_error"] = reason[:500]
+    if count_attempt:
+        values["attempts"] = OutboxMail.attempts + 1
     db.session.execute(
         update(OutboxMail)
         .where(OutboxMail.id.in_(ids), OutboxMail.claimed_by == worker_id,
                OutboxMail.status == MailStatus.SENDING)
-        .values(status=MailStatus.QUEUED, claimed_by=None, claimed_at=None,
-                next_attempt_at=utcnow() + (delay or timedelta(0)))
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -245,6 +305,10 @@ def _prepare(rows: list[OutboxMail]) -> list[_Claimed]:
         try:
             with force_locale(row.locale):
                 item.msg = build_message(row)
+            if item.msg.has_bad_headers():  # a line break in a name or subject
+                item.msg, item.error = None, "bad header: line break in subject or recipient name"
+        except SQLAlchemyError:
+            raise  # the database, not the mail: the round fails and the claim expires
         except Exception as exc:  # a broken template must not block the queue behind it
             log.exception("mail %s: cannot build", row.id)
             item.error = f"cannot build mail: {exc}"
@@ -259,11 +323,18 @@ def process_batch(rows: list[OutboxMail], worker_id: str, stats: SendStats,
                   stop: threading.Event | None = None) -> None:
     pending = _prepare(rows)
     suppressed = _suppressed({i.address for i in pending if not i.is_service})
+    # Renew the claim well before it could expire, so a slow but living worker keeps its mails.
+    renew_every = current_app.config["MAIL_CLAIM_TIMEOUT"] / 4
+    renewed = time.monotonic()
     try:
         with make_transport() as transport:
             while pending:
                 if stop is not None and stop.is_set():
                     break
+                if time.monotonic() - renewed > renew_every:
+                    pending, renewed = _renew(pending, worker_id), time.monotonic()
+                    if not pending:
+                        break
                 item = pending[0]
                 reason = suppressed.get(item.address) if not item.is_service else None
                 if reason:
@@ -283,6 +354,11 @@ def process_batch(rows: list[OutboxMail], worker_id: str, stats: SendStats,
                         _finish(item, worker_id, status=MailStatus.FAILED,
                                 attempts=item.attempts + 1, last_error=str(exc)[:500])
                         stats.failed += 1
+                    except Exception as exc:  # anything else is this mail's problem alone
+                        log.exception("mail %s: cannot send", item.id)
+                        _finish(item, worker_id, status=MailStatus.FAILED,
+                                attempts=item.attempts + 1, last_error=f"cannot send: {exc}"[:500])
+                        stats.failed += 1
                     else:
                         _finish(item, worker_id, status=MailStatus.SENT, sent_at=utcnow(),
                                 attempts=item.attempts + 1, last_error=None)
@@ -291,9 +367,9 @@ def process_batch(rows: list[OutboxMail], worker_id: str, stats: SendStats,
     except ConnectionLost as exc:
         log.warning("mail: %s; %d mail(s) wait for the next attempt", exc, len(pending))
         stats.errors.append(str(exc))
-        if pending:
-            _temporary(pending[0], worker_id, str(exc), stats)
-            release(pending[1:], worker_id, delay=backoff(1))
+        stats.retried += len(pending)
+        attempts = max((i.attempts for i in pending), default=0) + 1
+        release(pending, worker_id, delay=backoff(attempts), reason=str(exc), count_attempt=True)
         return
     release(pending, worker_id)  # stopped: unsent mails go back to the queue untouched
 

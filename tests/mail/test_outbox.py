@@ -71,7 +71,8 @@ def test_outage_then_every_mail_arrives_exactly_once(smtp_app, smtp):
         rows = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
         assert all(r.status == MailStatus.QUEUED for r in rows)
         assert all(r.next_attempt_at > utcnow() for r in rows)  # backed off, not hammering
-        assert rows[0].attempts == 1 and "connect" in rows[0].last_error
+        # every mail of the batch waits, none is failed for the server's outage
+        assert all(r.attempts == 1 and "connect" in r.last_error for r in rows)
     assert run(smtp_app).sent == 0  # nothing due yet during back-off
     smtp.start()
     make_due(smtp_app)
@@ -222,3 +223,89 @@ def test_several_workers_never_send_a_mail_twice(smtp_app, smtp):
     assert len(ids) == 400 and len(set(ids)) == 400
     assert statuses(smtp_app) == {"sent": 400}
     assert sum(1 for r in results if r.sent) >= 2  # the work really was shared
+
+
+def test_line_break_in_header_fails_that_mail_alone(smtp_app, smtp):
+    with smtp_app.app_context():
+        queue_mail("confirm_address", to="evil@example.org", to_name="Evil\nBcc: x@example.org", context=CTX)
+        db.session.commit()
+    queue(smtp_app, 3)
+    stats = run(smtp_app)
+    assert stats.sent == 3 and stats.failed == 1
+    with smtp_app.app_context():
+        bad = db.session.scalar(select(OutboxMail).where(OutboxMail.to_address == "evil@example.org"))
+        assert bad.status == MailStatus.FAILED and "bad header" in bad.last_error
+    assert not any("Bcc" in str(m) for m in smtp.handler.messages)
+
+
+class RefusingSender:
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        return "530 5.7.0 Authentication required"
+
+
+def test_sender_refused_is_a_server_problem_not_the_mails(smtp_app, smtp):
+    from aiosmtpd.controller import Controller
+
+    from tests.mail.conftest import free_port
+
+    port = free_port()
+    controller = Controller(RefusingSender(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        smtp_app.config["MAIL_PORT"] = port
+        from app.extensions import mail
+
+        mail.init_app(smtp_app)
+        queue(smtp_app, 5)
+        stats = run(smtp_app)
+    finally:
+        controller.stop()
+    assert stats.failed == 0 and stats.errors
+    with smtp_app.app_context():
+        rows = db.session.scalars(select(OutboxMail)).all()
+        assert all(r.status == MailStatus.QUEUED and "530" in r.last_error for r in rows)
+
+
+def test_silent_server_times_out_instead_of_hanging(smtp_app):
+    import socket as socketlib
+    import time as timelib
+
+    listener = socketlib.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)  # accepts connections, never greets
+    try:
+        smtp_app.config.update(MAIL_PORT=listener.getsockname()[1], MAIL_TIMEOUT=1)
+        from app.extensions import mail
+
+        mail.init_app(smtp_app)
+        queue(smtp_app, 2)
+        started = timelib.monotonic()
+        stats = run(smtp_app)
+        assert timelib.monotonic() - started < 10
+    finally:
+        listener.close()
+    assert stats.sent == 0 and stats.errors
+    assert statuses(smtp_app) == {"queued": 2}
+
+
+def test_slow_worker_keeps_its_claim(smtp_app, smtp, monkeypatch):
+    """A living worker renews its claim; another worker never takes over its mails."""
+    import time as timelib
+
+    from app.mail import worker
+
+    smtp_app.config.update(MAIL_CLAIM_TIMEOUT=2)
+    queue(smtp_app, 4)
+    original = worker.SmtpTransport.send
+    others: list[int] = []
+
+    def slow_send(self, msg):
+        timelib.sleep(0.6)  # 4 mails take longer than the claim timeout
+        with smtp_app.app_context():  # meanwhile a second worker looks for work
+            others.append(len(claim_batch("other-worker", 10)))
+        original(self, msg)
+
+    monkeypatch.setattr(worker.SmtpTransport, "send", slow_send)
+    stats = run(smtp_app)
+    assert stats.sent == 4 and others == [0, 0, 0, 0]
+    assert len(smtp.handler.messages) == 4
