@@ -42,6 +42,7 @@ def _dummy_hash() -> str:
 CONFIRM = "confirm-email"
 CHANGE_EMAIL = "change-email"
 RESET = "reset-password"
+INVITE = "invite-colleague"  # the same set-password page, a longer life than a reset link
 
 
 class AccountError(Exception):
@@ -150,8 +151,9 @@ def request_password_reset(email: str) -> None:
     db.session.commit()
 
 
-def queue_reset(user: User, kind: str, max_age: int, office_id: int | None = None, **context) -> None:
-    token = make_token(RESET, u=user.id, v=user.session_version)
+def queue_reset(user: User, kind: str, max_age: int, office_id: int | None = None,
+                purpose: str = RESET, **context) -> None:
+    token = make_token(purpose, u=user.id, v=user.session_version)
     queue_mail_to_user(kind, user, {
         "link": external_url("accounts.reset_password", token=token),
         "minutes": max_age // 60,
@@ -159,15 +161,26 @@ def queue_reset(user: User, kind: str, max_age: int, office_id: int | None = Non
     }, office_id=office_id)
 
 
-def check_reset_token(token: str, max_age: int | None = None) -> User:
-    data = read_token(RESET, token, max_age or _reset_max_age())
-    return _reset_user(data.payload)
+def _lifetimes() -> list[tuple[str, int]]:
+    return [(RESET, current_app.config["RESET_LINK_MAX_AGE"]), (INVITE, INVITE_MAX_AGE)]
 
 
-def _reset_max_age() -> int:
-    # Invitations of colleagues use the same link with a longer life; the token carries no age
-    # class, so accept the longer one and let session_version kill links that were used.
-    return max(current_app.config["RESET_LINK_MAX_AGE"], INVITE_MAX_AGE)
+def _read_set_password_token(token: str, spend: bool):
+    """A reset link (2 hours) or a colleague's invitation (7 days): each its own purpose (salt),
+    so a reset link can never live as long as an invitation."""
+    error = TokenError("invalid")
+    for purpose, max_age in _lifetimes():
+        try:
+            return (consume_token if spend else read_token)(purpose, token, max_age)
+        except TokenError as exc:
+            if exc.reason != "invalid":
+                raise  # right purpose, but expired or used
+            error = exc
+    raise error
+
+
+def check_reset_token(token: str) -> User:
+    return _reset_user(_read_set_password_token(token, spend=False).payload)
 
 
 def _reset_user(payload: dict) -> User:
@@ -179,7 +192,7 @@ def _reset_user(payload: dict) -> User:
 
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password from a mailed link: single use, and every older link dies with it."""
-    data = consume_token(RESET, token, _reset_max_age())
+    data = _read_set_password_token(token, spend=True)
     user = _reset_user(data.payload)
     user.password_hash = hash_password(new_password)
     user.session_version += 1  # log out other sessions; older reset links stop working
@@ -225,6 +238,7 @@ def confirm_email_change(token: str) -> User:
         raise AccountError("email-taken")
     user.email = new_email
     user.confirmed_at = utcnow()
+    user.session_version += 1  # links mailed to the old address (resets) stop working
     try:
         db.session.commit()
     except IntegrityError:
@@ -253,6 +267,7 @@ def create_admin(email: str, password: str, name: str = "Administrator") -> Staf
         db.session.add(user)
     user.role = Role.ADMIN
     user.password_hash = hash_password(password)
+    user.session_version = (user.session_version or 0) + 1  # old sessions end with the old password
     user.confirmed_at = user.confirmed_at or utcnow()
     user.active = True
     db.session.commit()
@@ -270,7 +285,7 @@ def invite_staff(name: str, email: str, role: Role, office_ids: list[int], invit
                 offices=offices)
     db.session.add(user)
     db.session.flush()
-    queue_reset(user, "colleague_invited", INVITE_MAX_AGE,
+    queue_reset(user, "colleague_invited", INVITE_MAX_AGE, purpose=INVITE,
                 office_id=offices[0].id if offices else None,  # worded as the (first) office likes
                 offices=", ".join(o.name for o in offices), invited_by=invited_by.name)
     db.session.commit()

@@ -200,15 +200,19 @@ def settings():
 
 @bp.get("/account/confirm-email/<token>")
 def confirm_email_change(token: str):
+    viewer_id = current_user.id if current_user.is_authenticated else None  # before the change
     try:
-        services.confirm_email_change(token)
+        user = services.confirm_email_change(token)
     except TokenError as exc:
         return _token_error(exc, "accounts.settings" if current_user.is_authenticated else "accounts.login")
     except services.AccountError:
         flash(_("This e-mail address is already used by another account."), "error")
         return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))
     flash(_("Your new e-mail address is confirmed."), "success")
-    return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))
+    if viewer_id == user.id:
+        login_user(user)  # this device stays logged in; the change ended the other sessions
+        return redirect(url_for("accounts.settings"))
+    return redirect(url_for("accounts.login"))
 
 
 # ---------------------------------------------------------------- admin: staff accounts

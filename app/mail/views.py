@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -35,7 +36,8 @@ def unsubscribe(token: str):
 @bp.get("/messages")
 @staff_required
 def messages():
-    stmt = scope_to_offices(select(Message), Message.office_id, None).order_by(Message.created_at.desc())
+    stmt = scope_to_offices(select(Message), Message.office_id, current_user).order_by(
+        Message.created_at.desc(), Message.id.desc())
     page = paginate(stmt, request.args.get("page", 1, type=int), per_page=30)
     return render_template("mail/messages.html", page=page)
 

@@ -175,3 +175,22 @@ def test_message_log_filters_by_state(app, client, make, auth):
     html = client.get(f"/messages/{msg_id}?status=failed").get_data(as_text=True)
     assert vols[0].email in html and "550 mailbox unavailable" in html
     assert vols[1].email not in html and vols[2].email not in html
+
+
+def test_message_list_shows_own_offices_messages(app, client, make, auth):
+    from app.mail.services import send_message
+    from app.people.services import volunteer_recipients
+
+    mine, theirs = make.office(), make.office()
+    make.volunteer(district_id=mine.district_ids[0])
+    with app.app_context():
+        for office, subject in ((mine, "Sprachcafé am Dienstag"), (theirs, "Geheimes Treffen")):
+            send_message(sender=None, office_id=office.id, subject=subject, body="b", audience="a",
+                         recipients=volunteer_recipients(office.id))
+    auth.login(make.coordinator(mine))
+    html = client.get("/messages").get_data(as_text=True)
+    assert "Sprachcafé am Dienstag" in html and "Geheimes Treffen" not in html
+    auth.logout()
+    auth.login(make.admin())
+    html = client.get("/messages").get_data(as_text=True)
+    assert "Sprachcafé am Dienstag" in html and "Geheimes Treffen" in html
