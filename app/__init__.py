@@ -44,6 +44,10 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     # Import every model so metadata (and Alembic autogenerate) sees all tables.
     from app import models  # noqa: F401
 
+    from app.core.urls import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
+
     from app.accounts import bp as accounts_bp
     from app.core import bp as core_bp
     from app.mail import bp as mail_bp

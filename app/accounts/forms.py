@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from app.core.forms import BaseForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -37,7 +37,7 @@ def new_password_field(label=None):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     name = StringField(_l("Your name"), validators=[
         DataRequired(message=_l("Please enter your name.")), Length(max=120)])
     email = email_field()
@@ -46,39 +46,39 @@ class RegisterForm(FlaskForm):
         DataRequired(message=_l("Please confirm that you have read the privacy notice."))])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = email_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Please enter your password."))])
     remember = BooleanField(_l("Stay logged in on this device"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = new_password_field(_l("New password"))
     confirm = PasswordField(_l("Repeat the new password"), validators=[
         EqualTo("password", message=_l("The two passwords are not the same."))])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Please enter your current password."))])
     password = new_password_field(_l("New password"))
     confirm = PasswordField(_l("Repeat the new password"), validators=[
         EqualTo("password", message=_l("The two passwords are not the same."))])
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(BaseForm):
     email = email_field(_l("New e-mail address"))
     current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Please enter your current password."))])
 
 
-class ResendForm(FlaskForm):
+class ResendForm(BaseForm):
     pass
 
 
-class CoordinatorForm(FlaskForm):
+class CoordinatorForm(BaseForm):
     """An admin invites a colleague: a coordinator (or admin) account, mailed a set-password link."""
 
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")), Length(max=120)])
@@ -91,5 +91,5 @@ class CoordinatorForm(FlaskForm):
             raise ValidationError(_l("A coordinator needs at least one office."))
 
 
-class AssignOfficesForm(FlaskForm):
+class AssignOfficesForm(BaseForm):
     offices = SelectMultipleField(_l("Offices"), coerce=int)

@@ -20,6 +20,7 @@ from app.accounts.forms import (
     ResetPasswordForm,
 )
 from app.accounts.models import Role, User
+from app.core.forms import clean_text
 from app.core.i18n import select_locale
 from app.core.pagination import paginate
 from app.core.permissions import admin_required
@@ -240,7 +241,7 @@ def admin_users():
         stmt = stmt.where(User.role.in_([Role.COORDINATOR, Role.ADMIN]))
     elif role in {r.value for r in Role}:
         stmt = stmt.where(User.role == Role(role))
-    q = request.args.get("q", "").strip()
+    q = clean_text(request.args.get("q"))
     if q:
         like = f"%{q.lower()}%"
         stmt = stmt.where(func.lower(User.name).like(like) | User.email.like(like))

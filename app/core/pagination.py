@@ -31,7 +31,7 @@ class Page:
 
 
 def paginate(stmt: Select, page: int = 1, per_page: int = 50) -> Page:
-    page = max(1, page or 1)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    page = min(max(1, page or 1), max(1, ceil(total / per_page)))  # ?page=10**30 is the last page
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, page=page, per_page=per_page, total=total)

@@ -50,7 +50,10 @@ def register_template_helpers(app: Flask) -> None:
             return ""
         return format_time(datetime.combine(date(2000, 1, 3), value), fmt, rebase=False)
 
+    from app.core.urls import page_url
+
     app.jinja_env.globals.update(
+        page_url=page_url,
         weekday_name=weekday_name,
         language_name=language_name,
         text_direction=text_direction,

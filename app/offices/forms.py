@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from app.core.forms import BaseForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 POSTCODE = Regexp(r"^\d{5}$", message=_l("A postcode has five digits."))
 
 
-class OfficeForm(FlaskForm):
+class OfficeForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")), Length(max=120)])
     slug = StringField(_l("Short name for addresses"), validators=[
         DataRequired(message=_l("Please enter a short name.")), Length(max=60),
@@ -23,7 +23,7 @@ class OfficeForm(FlaskForm):
     districts = SelectMultipleField(_l("Districts"), coerce=int)
 
 
-class SatelliteForm(FlaskForm):
+class SatelliteForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")), Length(max=120)])
     street = StringField(_l("Street and number"), validators=[DataRequired(message=_l("Please enter the street.")), Length(max=120)])
     postcode = StringField(_l("Postcode"), validators=[DataRequired(message=_l("Please enter the postcode.")), POSTCODE])
@@ -38,5 +38,5 @@ class SatelliteForm(FlaskForm):
             raise ValidationError(_l("The end must be after the start."))
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(BaseForm):
     pass

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from app.core.forms import BaseForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
-class MessageForm(FlaskForm):
+class MessageForm(BaseForm):
     office = SelectField(_l("Office"), coerce=int)
     district = SelectField(_l("District"), coerce=int)
     language = SelectField(_l("Speaks"))
