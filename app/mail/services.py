@@ -2,12 +2,14 @@
 transaction. Nothing here talks to an SMTP server; the worker does (app/mail/worker.py)."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Mapping
 
 from flask import render_template
 from flask_babel import force_locale
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from flask_babel.speaklater import LazyString
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, insert, literal, select
 
@@ -24,8 +26,27 @@ from app.mail.models import (
     SuppressedAddress,
 )
 
+class _LimitedSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, plus: no huge strings or numbers from `*` and `**` (an admin's typo
+    must not eat the server's memory)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            raise SecurityError("the ** operator is not allowed in mail templates")
+        sizes = [len(x) for x in (left, right) if isinstance(x, (str, list, tuple))]
+        factors = [x for x in (left, right) if isinstance(x, int)]
+        if sizes and factors and max(factors) * max(sizes) > 10_000:
+            raise SecurityError("result too large")
+        return super().call_binop(context, operator, left, right)
+
+
 # StrictUndefined: a misspelt variable is refused when saving, not mailed as an empty gap.
-_sandbox = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+_sandbox = _LimitedSandbox(autoescape=False, undefined=StrictUndefined)
+
+
+log = logging.getLogger(__name__)
 
 
 class TemplateInvalid(ValueError):
@@ -52,8 +73,8 @@ def check_override(subject: str, body: str, context: Mapping[str, Any]) -> tuple
             _sandbox.from_string(subject).render(**context).strip(),
             _sandbox.from_string(body).render(**context),
         )
-    except TemplateError as exc:
-        raise TemplateInvalid(str(exc)) from exc
+    except Exception as exc:  # syntax, unknown variable, sandbox, type errors: all refuse
+        raise TemplateInvalid(str(exc) or type(exc).__name__) from exc
 
 
 def render_mail(
@@ -68,10 +89,16 @@ def render_mail(
                 select(MailTemplateOverride).filter_by(office_id=office_id, kind=kind, locale=locale)
             )
         if override is not None:
-            subject, text = check_override(override.subject, override.body, context)
-            html = render_template("email/_override.html", body=text_to_html(text), subject=subject,
-                                   **context)
-            return subject, text, html
+            try:
+                subject, text = check_override(override.subject, override.body, context)
+            except TemplateInvalid:
+                # Checked on saving with example data; if real data still breaks it, the
+                # standard text goes out rather than no mail at all.
+                log.exception("override %s of office %s fails; standard text used", kind, office_id)
+            else:
+                html = render_template("email/_override.html", body=text_to_html(text),
+                                       subject=subject, **context)
+                return subject, text, html
         subject = str(spec.subject) % _flat(context)
         text = render_template(f"email/{kind}.txt", subject=subject, **context)
         html = render_template(f"email/{kind}.html", subject=subject, **context)
@@ -221,7 +248,8 @@ def default_override_source(kind: str, locale: str) -> tuple[str, str]:
     spec = KINDS[kind]
     with force_locale(locale):
         subject = str(spec.subject)
-        body = render_template(f"email/{kind}.txt", subject=subject, **_source_placeholders(spec))
+        placeholders = {k: v for k, v in _source_placeholders(spec).items() if k != "subject"}
+        body = render_template(f"email/{kind}.txt", subject=subject, **placeholders)
     return subject.replace("%(subject)s", "{{ subject }}"), body
 
 
@@ -237,7 +265,8 @@ def preview_override(kind: str, locale: str, subject: str, body: str) -> dict[st
     """Render an override with the kind's example data; TemplateInvalid if it doesn't render."""
     spec = KINDS[kind]
     with force_locale(locale):
-        context = {k: (str(v) if not isinstance(v, dict) else v) for k, v in spec.example.items()}
+        # The example data with its real types (numbers stay numbers); lazy strings resolved.
+        context = {k: (str(v) if isinstance(v, LazyString) else v) for k, v in spec.example.items()}
         rendered_subject, text = check_override(subject, body, context)
         if not rendered_subject:
             raise TemplateInvalid("empty subject")

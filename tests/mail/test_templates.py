@@ -54,7 +54,8 @@ def test_preview_then_save_override_used_for_that_office_only(app, client, make,
 def test_broken_template_is_refused(app, client, make, auth):
     office = make.office()
     auth.login(make.admin())
-    for body in ["{{ link ", "{% if %}", "{{ unknown_variable }}", "{{ user.__class__.__mro__ }}"]:
+    for body in ["{{ link ", "{% if %}", "{{ unknown_variable }}", "{{ user.__class__.__mro__ }}",
+                 "{{ minutes[0] }}", "{{ 'x' * 10**9 }}", "{{ 'x' * 100000000 }}", "{{ 1 / 0 }}"]:
         r = submit(client, url(office), {"subject": "S", "body": body, "save": "1"})
         assert r.status_code == 200 and 'id="body-error"' in r.get_data(as_text=True), body
     with app.app_context():
@@ -97,3 +98,24 @@ def test_invitation_uses_the_offices_own_wording(app, client, make, auth, delive
                                        "offices": [str(office.id)]})
     (mail,) = deliver()
     assert mail.subject == "Hallo Kim im Büro" and "/reset-password/" in mail.body
+
+
+def test_override_with_real_types_previews_and_broken_one_falls_back(app, client, make, auth):
+    from app.mail.services import save_override
+
+    office = make.office()
+    auth.login(make.admin())
+    r = submit(client, url(office), {"subject": "Hallo", "body": "{{ minutes // 60 }} Stunden", "preview": "1"})
+    assert r.status_code == 200 and "72 Stunden" in r.get_data(as_text=True)  # 4320 // 60
+    # an override that passed the check but breaks on real data: the standard text goes out
+    with app.app_context():
+        from app.mail.models import MailTemplateOverride
+
+        db.session.add(MailTemplateOverride(office_id=office.id, kind="colleague_invited", locale="de",
+                                            subject="S", body="{{ minutes.missing.deeper }}"))
+        db.session.commit()
+    with app.test_request_context():
+        subject, text, _html = render_mail("colleague_invited", "de", {
+            "user": {"name": "Kim", "email": "k@x"}, "link": "http://l/1", "minutes": 5,
+            "offices": "A", "invited_by": "B"}, office_id=office.id)
+    assert subject != "S" and "http://l/1" in text
