@@ -18,7 +18,7 @@ from app.core.timeutil import utcnow
 from app.core.tokens import TokenError, consume_token, make_token, read_token
 from app.core.urls import external_url
 from app.extensions import db
-from app.mail.services import queue_mail, queue_mail_to_user
+from app.mail.services import queue_mail_to_user, recently_mailed
 from app.offices.models import Office
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile); the test suite uses
@@ -38,6 +38,10 @@ def _dummy_hash() -> str:
     if id(hasher) not in _dummy_hashes:
         _dummy_hashes[id(hasher)] = hasher.hash("not-a-real-password-but-costs-the-same")
     return _dummy_hashes[id(hasher)]
+
+# Unasked-for mails one address may get per hour through the public forms (reset, "you already
+# have an account"): the IP rate limit alone would let many IPs bomb one mailbox.
+MAILS_PER_ADDRESS_PER_HOUR = 3
 
 CONFIRM = "confirm-email"
 CHANGE_EMAIL = "change-email"
@@ -79,6 +83,8 @@ def register(name: str, email: str, password: str, locale: str = "de") -> User |
     password_hash = hash_password(password)  # also for known addresses: same time either way
     existing = find_by_email(email)
     if existing is not None:
+        if recently_mailed(existing.email, ("account_exists",)) >= MAILS_PER_ADDRESS_PER_HOUR:
+            return None  # someone keeps trying: the owner has been told already
         queue_mail_to_user("account_exists", existing, {
             "login_link": external_url("accounts.login"),
             "reset_link": external_url("accounts.forgot_password"),
@@ -147,6 +153,8 @@ def request_password_reset(email: str) -> None:
     user = find_by_email(email)
     if user is None or not user.active:
         return  # nothing to say, and we say nothing
+    if recently_mailed(user.email, ("password_reset",)) >= MAILS_PER_ADDRESS_PER_HOUR:
+        return  # no mail bombing of one address through the reset form
     queue_reset(user, "password_reset", current_app.config["RESET_LINK_MAX_AGE"])
     db.session.commit()
 

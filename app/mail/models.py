@@ -36,6 +36,8 @@ class Message(db.Model):
     # Why the recipients get it, shown in every copy ("You are a volunteer registered in ...").
     audience: Mapped[str] = mapped_column(String(255))
     recipient_count: Mapped[int] = mapped_column(default=0)
+    # A random token from the compose form: a double click or a resubmit sends nothing twice.
+    client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     sender = relationship("User")
@@ -48,6 +50,8 @@ class OutboxMail(db.Model):
         # The worker's query: due mails in order. Partial indexes would be nicer on PostgreSQL,
         # but one plain index keeps SQLite and PostgreSQL migrations identical.
         Index("ix_outbox_mails_due", "status", "next_attempt_at"),
+        # "How many mails did this address get lately?" (per-address limits against mail bombing)
+        Index("ix_outbox_mails_recent", "to_address", "created_at"),
         UniqueConstraint("dedupe_key"),
     )
 

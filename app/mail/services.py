@@ -3,6 +3,7 @@ transaction. Nothing here talks to an SMTP server; the worker does (app/mail/wor
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any, Mapping
 
 from flask import render_template
@@ -12,6 +13,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
 
 from app.core.timeutil import utcnow
 from app.core.tokens import TokenError, make_token, read_token
@@ -195,16 +197,24 @@ def render_message_mail(row: OutboxMail) -> tuple[str, str, str, dict[str, str]]
 
 
 def send_message(*, sender, office_id: int | None, subject: str, body: str, audience: str,
-                 recipients: Select) -> Message:
+                 recipients: Select, client_token: str | None = None) -> Message:
     """Queue a coordinator's message to everyone `recipients` selects, set-based.
 
     `recipients` is a SELECT of (user_id, email, name, locale) columns. One INSERT … SELECT
     writes all outbox rows, so 10,000 recipients cost one statement, not 10,000. Suppressed
     addresses are queued too and show up as 'skipped' in the log, visibly."""
+    if client_token:
+        sent = db.session.scalar(select(Message).where(Message.client_token == client_token))
+        if sent is not None:
+            return sent  # the same form sent twice: once is enough
     message = Message(office_id=office_id, sender_id=sender.id if sender else None,
-                      subject=subject.strip(), body=body, audience=audience)
+                      subject=subject.strip(), body=body, audience=audience, client_token=client_token)
     db.session.add(message)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a parallel double submit won the race
+        db.session.rollback()
+        return db.session.scalar(select(Message).where(Message.client_token == client_token))
     now = utcnow()
     sub = recipients.subquery()
     cols = list(sub.c)
@@ -291,3 +301,11 @@ def delete_override(office_id: int, kind: str, locale: str) -> None:
     if row is not None:
         db.session.delete(row)
         db.session.commit()
+
+
+def recently_mailed(address: str, kinds: tuple[str, ...], seconds: int = 3600) -> int:
+    """How many mails of these kinds went to the address lately (one indexed COUNT)."""
+    since = utcnow() - timedelta(seconds=seconds)
+    return db.session.scalar(select(func.count()).where(
+        OutboxMail.to_address == address.lower(), OutboxMail.kind.in_(kinds),
+        OutboxMail.created_at >= since)) or 0

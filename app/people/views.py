@@ -1,6 +1,8 @@
 """People blueprint. For now: a coordinator writes to the volunteers of an office."""
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,6 +24,8 @@ def compose_message():
     if not offices:
         abort(403)
     form = MessageForm()
+    if not form.token.data:
+        form.token.data = secrets.token_urlsafe(24)
     form.office.choices = [(o.id, o.name) for o in offices]
     office_id = form.office.data if form.office.data in {o.id for o in offices} else offices[0].id
     districts = db.session.scalars(select(District).where(District.office_id == office_id).order_by(District.name)).all()
@@ -40,7 +44,8 @@ def compose_message():
         count = services.count_rows(recipients)
         if "send" in request.form and count:
             message = send_message(sender=current_user, office_id=office.id, subject=form.subject.data,
-                                   body=form.body.data, audience=audience, recipients=recipients)
+                                   body=form.body.data, audience=audience, recipients=recipients,
+                                   client_token=form.token.data)
             flash(_("Your message is on its way to %(n)d people.", n=message.recipient_count), "success")
             return redirect(url_for("mail.message_log", message_id=message.id))
         preview = {"count": count, "audience": audience}

@@ -116,3 +116,11 @@ def test_change_email_to_taken_address_fails_on_confirm(app, make, auth, client,
     client.get(link)
     with app.app_context():
         assert db.session.get(User, user.id).email == user.email
+
+
+def test_one_address_gets_at_most_three_reset_mails_an_hour(app, make, deliver):
+    user = make.volunteer()
+    for i in range(5):  # from five different clients (IPs): the IP limit alone would not stop it
+        r = submit(app.test_client(), "/forgot-password", {"email": user.email})
+        assert r.status_code == 200  # the answer stays the same
+    assert len(deliver()) == 3

@@ -194,3 +194,21 @@ def test_message_list_shows_own_offices_messages(app, client, make, auth):
     auth.login(make.admin())
     html = client.get("/messages").get_data(as_text=True)
     assert "Sprachcafé am Dienstag" in html and "Geheimes Treffen" in html
+
+
+def test_sending_the_same_form_twice_sends_one_message(app, client, make, auth):
+    office, vols = _office_with_volunteers(make, 2)
+    auth.login(make.coordinator(office))
+    page = client.get("/people/message").get_data(as_text=True)
+    from tests.conftest import csrf_from
+    import re
+
+    token = re.search(r'id="token" name="token" type="hidden" value="([^"]+)"', page).group(1)
+    data = {"office": office.id, "district": 0, "language": "", "subject": "Fest", "body": "Text",
+            "send": "1", "token": token, "csrf_token": csrf_from(page)}
+    first = client.post("/people/message", data=data)
+    second = client.post("/people/message", data=data)  # double click / back and resend
+    assert first.location == second.location
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 1
+        assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 2
