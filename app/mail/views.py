@@ -1,13 +1,14 @@
 """Mail blueprint: unsubscribe (public), message logs (coordinators), outbox and templates (admins)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.core.pagination import paginate
+from app.core.security import CSP
 from app.core.permissions import admin_required, get_in_scope_or_404, scope_to_offices, staff_required
 from app.core.tokens import TokenError
 from app.extensions import csrf, db
@@ -105,9 +106,13 @@ def edit_template(kind: str, office_id: int, locale: str):
                 services.save_override(office_id, kind, locale, form.subject.data, form.body.data)
                 flash(_("Template saved."), "success")
                 return redirect(url_for("mail.templates"))
-    return render_template("mail/edit_template.html", form=form, spec=spec, office=office, locale=locale,
-                           preview=preview, override=override, delete_form=ConfirmForm(),
-                           variables=sorted(spec.example))
+    response = make_response(render_template(
+        "mail/edit_template.html", form=form, spec=spec, office=office, locale=locale, preview=preview,
+        override=override, delete_form=ConfirmForm(), variables=sorted(spec.example)))
+    # The HTML preview (a sandboxed srcdoc frame inherits this page's policy) shows the mail's
+    # inline styles; scripts stay forbidden.
+    response.headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+    return response
 
 
 @bp.post("/admin/templates/<kind>/<int:office_id>/<locale>/delete")
