@@ -109,9 +109,12 @@ def edit_template(kind: str, office_id: int, locale: str):
     response = make_response(render_template(
         "mail/edit_template.html", form=form, spec=spec, office=office, locale=locale, preview=preview,
         override=override, delete_form=ConfirmForm(), variables=sorted(spec.example)))
-    # The HTML preview (a sandboxed srcdoc frame inherits this page's policy) shows the mail's
-    # inline styles; scripts stay forbidden.
-    response.headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+    # The HTML preview is a sandboxed srcdoc frame, which inherits this page's policy: allow the
+    # mail's inline styles, and drop frame-ancestors (it would block that very frame; the
+    # X-Frame-Options header still keeps this page out of other sites' frames). No scripts.
+    response.headers["Content-Security-Policy"] = (
+        CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        .replace("frame-ancestors 'none'; ", ""))
     return response
 
 

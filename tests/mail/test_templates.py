@@ -119,3 +119,14 @@ def test_override_with_real_types_previews_and_broken_one_falls_back(app, client
             "user": {"name": "Kim", "email": "k@x"}, "link": "http://l/1", "minutes": 5,
             "offices": "A", "invited_by": "B"}, office_id=office.id)
     assert subject != "S" and "http://l/1" in text
+
+
+def test_preview_shows_html_version_in_a_sandboxed_frame(client, make, auth):
+    office = make.office()
+    auth.login(make.admin())
+    r = submit(client, url(office), {"subject": "Hallo", "body": "<b>fett</b> {{ link }}", "preview": "1"})
+    html = r.get_data(as_text=True)
+    assert "<iframe" in html and "sandbox" in html and "&amp;lt;b&amp;gt;fett" in html  # escaped twice: data in srcdoc
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" in csp.split("style-src")[1].split(";")[0]
+    assert r.headers["X-Frame-Options"] == "DENY"
