@@ -11,6 +11,14 @@ def register_cli(app: Flask) -> None:
 
         click.echo(f"reference data: {load_reference_data()}")
 
+    @app.cli.command("purge-used-links")
+    @click.option("--days", default=30, show_default=True, help="Keep spent link ids this long.")
+    def purge_used_links(days: int):
+        """Forget spent single-use link ids older than every link's lifetime (for cron)."""
+        from app.core.tokens import purge_used
+
+        click.echo(f"purged {purge_used(days)} spent link ids")
+
     @app.cli.command("seed-demo")
     @click.option("--volunteers", default=300, show_default=True)
     @click.option("--only-if-empty", is_flag=True, help="Do nothing if accounts exist (for make run).")

@@ -74,3 +74,20 @@ def consume_token(purpose: str, token: str, max_age: int | None) -> TokenData:
         db.session.rollback()
         raise TokenError("used") from None
     return data
+
+
+def purge_used(days: int = 30) -> int:
+    """Delete spent ids older than `days`; links that old have expired anyway (the longest
+    lifetime is an invitation's seven days), so forgetting them re-opens nothing."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from app.core.models import UsedToken
+    from app.core.timeutil import utcnow
+
+    if days < 8:
+        raise ValueError("keep spent links at least 8 days (longer than any link lives)")
+    result = db.session.execute(delete(UsedToken).where(UsedToken.used_at < utcnow() - timedelta(days=days)))
+    db.session.commit()
+    return result.rowcount or 0

@@ -193,3 +193,20 @@ def test_security_headers_enforce_same_host_assets(client):
     assert r.headers["Referrer-Policy"] == "same-origin"  # tokens in URLs never leak
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert "Strict-Transport-Security" not in r.headers  # only with secure cookies (production)
+
+
+def test_purge_used_links(app, runner):
+    from datetime import timedelta
+
+    from app.core.models import UsedToken
+    from app.core.timeutil import utcnow
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.add_all([UsedToken(jti="old", purpose="x", used_at=utcnow() - timedelta(days=40)),
+                            UsedToken(jti="new", purpose="x", used_at=utcnow())])
+        db.session.commit()
+    result = runner.invoke(args=["purge-used-links"])
+    assert result.exit_code == 0 and "purged 1" in result.output
+    with app.app_context():
+        assert [t.jti for t in db.session.query(UsedToken)] == ["new"]
