@@ -13,10 +13,8 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -24,12 +22,9 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.common import csrf_token, database_url, free_port  # noqa: E402
 
 
 def main() -> None:
@@ -40,8 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
-    tmp = tempfile.TemporaryDirectory()
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp.name}/http.sqlite"
+    url, tmp = database_url("http")
     env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": url, "LOG_LEVEL": "WARNING",
            "RATELIMIT_ENABLED": "0", "SECRET_KEY": "bench-" + "x" * 40}
     flask = [str(Path(sys.executable).with_name("flask")), "--app", "wsgi"]
@@ -70,7 +64,7 @@ def main() -> None:
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         page = opener.open(base + "/login").read().decode()
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        token = csrf_token(page)
         data = urllib.parse.urlencode({"email": "koordination.brackel-aplerbeck@willkommen.example",
                                        "password": "willkommen-demo", "csrf_token": token}).encode()
         opener.open(base + "/login", data=data)
@@ -90,7 +84,8 @@ def main() -> None:
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=10)
-        tmp.cleanup()
+        if tmp:
+            tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
+import signal
+import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db, mail  # noqa: E402
+from bench.common import csrf_token, database_url, free_port, login  # noqa: E402
 from config import TestingConfig  # noqa: E402
 
 
@@ -34,18 +34,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
 
-    url = os.environ.get("BENCH_DATABASE_URL")
-    tmp = None
-    if not url:
-        tmp = tempfile.TemporaryDirectory()
-        url = f"sqlite:///{tmp.name}/bench.sqlite"
-    import signal
-    import socket
-    import subprocess
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    url, tmp = database_url("mail")
+    port = free_port()
     # The sink runs in its own process, as a real mail server would.
     sink = subprocess.Popen([sys.executable, str(Path(__file__).with_name("smtp_sink.py")), str(port)],
                             stdout=subprocess.PIPE, text=True)
@@ -82,11 +72,8 @@ def main() -> None:
         office_id = office.id
 
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"email": "coord@example.org", "password": "bench-password", "csrf_token": token})
-    page = client.get("/people/message").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    login(client, "coord@example.org", "bench-password")
+    token = csrf_token(client.get("/people/message").get_data(as_text=True))
     started = time.perf_counter()
     response = client.post("/people/message", data={
         "office": office_id, "district": 0, "language": "", "subject": "Sommerfest",

@@ -10,10 +10,7 @@ planners manage); one core's figure here is the upper bound per gunicorn worker.
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,14 +20,8 @@ from sqlalchemy import event  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from bench.common import database_url, login  # noqa: E402
 from config import DevelopmentConfig  # noqa: E402
-
-
-def login(client, email: str, password: str) -> None:
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    r = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-    assert r.status_code == 302, r.status_code
 
 
 def main() -> None:
@@ -38,11 +29,7 @@ def main() -> None:
     parser.add_argument("--volunteers", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL")
-    tmp = None
-    if not url:
-        tmp = tempfile.TemporaryDirectory()
-        url = f"sqlite:///{tmp.name}/pages.sqlite"
+    url, tmp = database_url("pages")
     app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False,
                      LOG_LEVEL="WARNING")
     with app.app_context():
