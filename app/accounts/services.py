@@ -83,8 +83,13 @@ def register(name: str, email: str, password: str, locale: str = "de") -> User |
     password_hash = hash_password(password)  # also for known addresses: same time either way
     existing = find_by_email(email)
     if existing is not None:
-        if recently_mailed(existing.email, ("account_exists",)) >= MAILS_PER_ADDRESS_PER_HOUR:
+        if recently_mailed(existing.email, ("account_exists", "confirm_address")) >= MAILS_PER_ADDRESS_PER_HOUR:
             return None  # someone keeps trying: the owner has been told already
+        if not existing.is_confirmed:
+            # Most likely the same person, who lost the first mail: send the link again.
+            queue_confirmation(existing)
+            db.session.commit()
+            return None
         queue_mail_to_user("account_exists", existing, {
             "login_link": external_url("accounts.login"),
             "reset_link": external_url("accounts.forgot_password"),

@@ -139,3 +139,16 @@ def test_confirmed_required_redirects_unconfirmed(app, make, client, auth):
     auth.logout()
     auth.login(confirmed)
     assert client.get("/probe-signup").get_data(as_text=True) == "ok"
+
+
+def test_registering_again_before_confirming_resends_the_link(app, client, deliver):
+    submit(client, "/register", GOOD)
+    deliver()  # the first mail got lost in a spam folder …
+    r = submit(app.test_client(), "/register", {**GOOD, "password": "ein anderes passwort"})
+    assert r.status_code == 200
+    assert count_users(app) == 1
+    (mail,) = deliver()
+    assert "/confirm/" in link_in(mail, "/confirm/")
+    with app.app_context():  # the password of the first registration stays
+        from app.accounts.services import verify_password
+        assert verify_password(db.session.scalar(select(User)), GOOD["password"])
