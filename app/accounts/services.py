@@ -83,13 +83,10 @@ def register(name: str, email: str, password: str, locale: str = "de") -> User |
     password_hash = hash_password(password)  # also for known addresses: same time either way
     existing = find_by_email(email)
     if existing is not None:
-        if recently_mailed(existing.email, ("account_exists", "confirm_address")) >= MAILS_PER_ADDRESS_PER_HOUR:
+        if recently_mailed(existing.email, ("account_exists",)) >= MAILS_PER_ADDRESS_PER_HOUR:
             return None  # someone keeps trying: the owner has been told already
-        if not existing.is_confirmed:
-            # Most likely the same person, who lost the first mail: send the link again.
-            queue_confirmation(existing)
-            db.session.commit()
-            return None
+        # Also for an unconfirmed account: a hint with a reset link, never a confirmation link —
+        # the first registration may have been someone else's, with a password they know.
         queue_mail_to_user("account_exists", existing, {
             "login_link": external_url("accounts.login"),
             "reset_link": external_url("accounts.forgot_password"),
@@ -230,6 +227,8 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
         raise AccountError("wrong-password", field="current")
     if new_email == user.email:
         raise AccountError("same-email", field="email")
+    if recently_mailed(new_email, ("email_change",)) >= MAILS_PER_ADDRESS_PER_HOUR:
+        raise AccountError("too-many", field="email")  # no mail bombing through this form
     token = make_token(CHANGE_EMAIL, u=user.id, e=new_email, old=user.email)
     queue_mail_to_user("email_change", user, {
         "link": external_url("accounts.confirm_email_change", token=token),

@@ -171,6 +171,7 @@ def dashboard():
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_auth_limit, methods=["POST"])
 def settings():
     pw_form = ChangePasswordForm(prefix="pw")
     email_form = ChangeEmailForm(prefix="em")
@@ -190,6 +191,8 @@ def settings():
         except services.AccountError as exc:
             if exc.field == "current":
                 email_form.current.errors.append(_("The current password is wrong."))
+            elif str(exc) == "too-many":
+                email_form.email.errors.append(_("Too many attempts for this address. Please try again in an hour."))
             else:
                 email_form.email.errors.append(_("This is already your e-mail address."))
         else:

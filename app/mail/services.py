@@ -9,7 +9,7 @@ from typing import Any, Mapping
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, nodes
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, insert, literal, select
@@ -27,6 +27,42 @@ from app.mail.models import (
     OutboxMail,
     SuppressedAddress,
 )
+
+# What an office's wording may use: variables, attributes, conditions and a few harmless
+# filters. No loops, macros, calls or padding filters — nothing that can make a template run
+# long or grow huge (e.g. "%0500000000d"|format, center(10**9), nested range loops).
+_ALLOWED_NODES = (
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Getattr, nodes.Getitem,
+    nodes.Const, nodes.If, nodes.Filter, nodes.Test, nodes.Compare, nodes.Operand, nodes.And,
+    nodes.Or, nodes.Not, nodes.Concat, nodes.CondExpr, nodes.Add, nodes.Sub, nodes.Div,
+    nodes.FloorDiv, nodes.Mod, nodes.Mul, nodes.Neg, nodes.Pos, nodes.Keyword,
+)
+_ALLOWED_FILTERS = {"upper", "lower", "title", "capitalize", "trim", "default", "d", "e", "escape",
+                    "length", "count", "first", "last", "int", "string", "round", "abs"}
+MAX_RENDERED = 50_000  # characters of one rendered subject or body
+
+
+def _check_source(source: str) -> None:
+    try:
+        tree = _sandbox.parse(source)
+    except Exception as exc:
+        raise TemplateInvalid(str(exc)) from exc
+    for node in tree.find_all(nodes.Node):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise TemplateInvalid(f"{type(node).__name__} is not allowed in mail templates")
+        if isinstance(node, nodes.Filter) and node.name not in _ALLOWED_FILTERS:
+            raise TemplateInvalid(f"the filter {node.name!r} is not allowed in mail templates")
+
+
+def _render_limited(source: str, context: Mapping[str, Any]) -> str:
+    parts, size = [], 0
+    for chunk in _sandbox.from_string(source).generate(**context):
+        size += len(chunk)
+        if size > MAX_RENDERED:
+            raise TemplateInvalid("the text would be too long")
+        parts.append(chunk)
+    return "".join(parts)
+
 
 class _LimitedSandbox(SandboxedEnvironment):
     """Jinja's sandbox, plus: no huge strings or numbers from `*` and `**` (an admin's typo
@@ -70,13 +106,18 @@ def text_to_html(text: str) -> Markup:
 
 def check_override(subject: str, body: str, context: Mapping[str, Any]) -> tuple[str, str]:
     """Render an override with example data; raise TemplateInvalid with a readable reason."""
+    _check_source(subject)
+    _check_source(body)
     try:
-        return (
-            _sandbox.from_string(subject).render(**context).strip(),
-            _sandbox.from_string(body).render(**context),
-        )
-    except Exception as exc:  # syntax, unknown variable, sandbox, type errors: all refuse
+        rendered_subject = _render_limited(subject, context).strip()
+        rendered_body = _render_limited(body, context)
+    except TemplateInvalid:
+        raise
+    except Exception as exc:  # unknown variable, sandbox, type errors: all refuse
         raise TemplateInvalid(str(exc) or type(exc).__name__) from exc
+    if "\n" in rendered_subject or "\r" in rendered_subject:
+        raise TemplateInvalid("the subject must be one line")
+    return rendered_subject, rendered_body
 
 
 def render_mail(
@@ -205,8 +246,12 @@ def send_message(*, sender, office_id: int | None, subject: str, body: str, audi
     addresses are queued too and show up as 'skipped' in the log, visibly."""
     if client_token:
         sent = db.session.scalar(select(Message).where(Message.client_token == client_token))
-        if sent is not None:
+        same = sent is not None and (sent.sender_id, sent.office_id, sent.subject, sent.body) == (
+            sender.id if sender else None, office_id, subject.strip(), body)
+        if same:
             return sent  # the same form sent twice: once is enough
+        if sent is not None:
+            client_token = None  # an edited resend, or someone else's token: a new message
     message = Message(office_id=office_id, sender_id=sender.id if sender else None,
                       subject=subject.strip(), body=body, audience=audience, client_token=client_token)
     db.session.add(message)

@@ -124,3 +124,12 @@ def test_one_address_gets_at_most_three_reset_mails_an_hour(app, make, deliver):
         r = submit(app.test_client(), "/forgot-password", {"email": user.email})
         assert r.status_code == 200  # the answer stays the same
     assert len(deliver()) == 3
+
+
+def test_email_change_form_cannot_bomb_an_address(app, make, auth, client, deliver):
+    user = make.volunteer()
+    auth.login(user)
+    for _ in range(5):
+        submit(client, "/account", {"em-email": "victim@example.org", "em-current": PASSWORD, "em-submit": "1"},
+               prefix="em-")
+    assert len([m for m in deliver() if "victim@example.org" in m.recipients[0]]) == 3

@@ -212,3 +212,26 @@ def test_sending_the_same_form_twice_sends_one_message(app, client, make, auth):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Message)) == 1
         assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 2
+
+
+def test_an_edited_resend_or_a_foreign_token_is_a_new_message(app, client, make, auth):
+    import re
+
+    from tests.conftest import csrf_from
+
+    office, vols = _office_with_volunteers(make, 1)
+    auth.login(make.coordinator(office))
+    page = client.get("/people/message").get_data(as_text=True)
+    token = re.search(r'id="token" name="token" type="hidden" value="([^"]+)"', page).group(1)
+    data = {"office": office.id, "district": 0, "language": "", "subject": "Fest", "body": "Text",
+            "send": "1", "token": token, "csrf_token": csrf_from(page)}
+    first = client.post("/people/message", data=data)
+    edited = client.post("/people/message", data={**data, "body": "Text, korrigiert"})
+    assert first.location != edited.location
+    other = app.test_client()
+    submit(other, "/login", {"email": make.coordinator(office).email, "password": "correct horse battery"})
+    page = other.get("/people/message").get_data(as_text=True)
+    third = other.post("/people/message", data={**data, "csrf_token": csrf_from(page)})
+    assert third.location not in (first.location, edited.location)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 3

@@ -55,7 +55,10 @@ def test_broken_template_is_refused(app, client, make, auth):
     office = make.office()
     auth.login(make.admin())
     for body in ["{{ link ", "{% if %}", "{{ unknown_variable }}", "{{ user.__class__.__mro__ }}",
-                 "{{ minutes[0] }}", "{{ 'x' * 10**9 }}", "{{ 'x' * 100000000 }}", "{{ 1 / 0 }}"]:
+                 "{{ minutes[0] }}", "{{ 'x' * 10**9 }}", "{{ 'x' * 100000000 }}", "{{ 1 / 0 }}",
+                 '{{ "%0500000000d"|format(1) }}', '{{ "x"|center(500000000) }}',
+                 "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+                 "{% macro m() %}{% endmacro %}", "{{ range(10) }}", "{{ 'ab' * 9999 }}{{ 'ab' * 9999 }}{{ 'ab' * 9999 }}"]:
         r = submit(client, url(office), {"subject": "S", "body": body, "save": "1"})
         assert r.status_code == 200 and 'id="body-error"' in r.get_data(as_text=True), body
     with app.app_context():
@@ -130,3 +133,21 @@ def test_preview_shows_html_version_in_a_sandboxed_frame(client, make, auth):
     csp = r.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "'unsafe-inline'" in csp.split("style-src")[1].split(";")[0]
     assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_subject_rendering_to_two_lines_is_refused(client, make, auth):
+    office = make.office()
+    auth.login(make.admin())
+    r = submit(client, url(office), {"subject": 'Hallo{{ "\\n" }}Bcc: x@example.org', "body": "B", "save": "1"})
+    assert r.status_code == 200 and 'id="body-error"' in r.get_data(as_text=True)
+    assert "one line" in r.get_data(as_text=True)
+
+
+def test_conditions_and_simple_filters_are_allowed(client, make, auth):
+    office = make.office()
+    auth.login(make.admin())
+    r = submit(client, url(office), {"subject": "Hallo {{ user.name|upper }}",
+                                     "body": "{% if offices %}Büros: {{ offices }}{% else %}-{% endif %} {{ link }}",
+                                     "preview": "1"})
+    html = r.get_data(as_text=True)
+    assert "Hallo AMINA HADDAD" in html and "Büros: Brackel + Aplerbeck" in html
