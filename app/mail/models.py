@@ -75,7 +75,10 @@ class OutboxMail(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(120))
 
     status: Mapped[MailStatus] = mapped_column(_enum(MailStatus), default=MailStatus.QUEUED)
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # tries that failed because of this mail
+    # Rounds put off because the server was unreachable or refused us: not the mail's fault, so
+    # they only grow the back-off and never make the mail fail.
+    deferrals: Mapped[int] = mapped_column(default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]

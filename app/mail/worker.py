@@ -228,6 +228,7 @@ class _Claimed:
 
     id: int
     attempts: int
+    deferrals: int
     address: str
     is_service: bool
     msg: FlaskMailMessage | None = None
@@ -264,25 +265,38 @@ def _renew(items: list[_Claimed], worker_id: str) -> list[_Claimed]:
     return [i for i in items if i.id in kept]
 
 
-def release(items: Iterable[_Claimed], worker_id: str, delay: timedelta | None = None,
-            reason: str | None = None, count_attempt: bool = False) -> None:
-    """Hand claimed but unsent mails back to the queue (shutdown, lost connection)."""
+def release(items: Iterable[_Claimed], worker_id: str) -> None:
+    """Hand claimed but unsent mails back to the queue untouched (shutdown, unexpected error)."""
     ids = [i.id for i in items]
     if not ids:
         return
-    values: dict = dict(status=MailStatus.QUEUED, claimed_by=None, claimed_at=None,
-                        next_attempt_at=utcnow() + (delay or timedelta(0)))
-    if reason:
-        values["last_error"] = reason[:500]
-    if count_attempt:
-        values["attempts"] = OutboxMail.attempts + 1
     db.session.execute(
         update(OutboxMail)
         .where(OutboxMail.id.in_(ids), OutboxMail.claimed_by == worker_id,
                OutboxMail.status == MailStatus.SENDING)
-        .values(**values)
+        .values(status=MailStatus.QUEUED, claimed_by=None, claimed_at=None)
         .execution_options(synchronize_session=False)
     )
+    db.session.commit()
+
+
+def defer(items: list[_Claimed], worker_id: str, reason: str) -> None:
+    """The server is the problem: each mail waits by its own count of deferrals (a fresh reset
+    mail is not held back as long as one that has waited through a long outage)."""
+    now = utcnow()
+    by_count: dict[int, list[int]] = {}
+    for item in items:
+        by_count.setdefault(item.deferrals, []).append(item.id)
+    for count, ids in by_count.items():  # a handful of distinct counts per batch
+        db.session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id.in_(ids), OutboxMail.claimed_by == worker_id,
+                   OutboxMail.status == MailStatus.SENDING)
+            .values(status=MailStatus.QUEUED, claimed_by=None, claimed_at=None,
+                    deferrals=count + 1, next_attempt_at=now + backoff(count + 1),
+                    last_error=reason[:500])
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
 
 
@@ -301,7 +315,7 @@ def _temporary(item: _Claimed, worker_id: str, reason: str, stats: SendStats) ->
 def _prepare(rows: list[OutboxMail]) -> list[_Claimed]:
     items = []
     for row in rows:
-        item = _Claimed(row.id, row.attempts, row.to_address.lower(), row.is_service)
+        item = _Claimed(row.id, row.attempts, row.deferrals, row.to_address.lower(), row.is_service)
         try:
             with force_locale(row.locale):
                 item.msg = build_message(row)
@@ -338,11 +352,11 @@ def process_batch(rows: list[OutboxMail], worker_id: str, stats: SendStats,
                 item = pending[0]
                 reason = suppressed.get(item.address) if not item.is_service else None
                 if reason:
-                    _finish(item, worker_id, status=MailStatus.SKIPPED, last_error=reason)
-                    stats.skipped += 1
+                    if _finish(item, worker_id, status=MailStatus.SKIPPED, last_error=reason):
+                        stats.skipped += 1
                 elif item.error:
-                    _finish(item, worker_id, status=MailStatus.FAILED, last_error=item.error[:500])
-                    stats.failed += 1
+                    if _finish(item, worker_id, status=MailStatus.FAILED, last_error=item.error[:500]):
+                        stats.failed += 1
                 else:
                     try:
                         transport.send(item.msg)
@@ -351,26 +365,34 @@ def process_batch(rows: list[OutboxMail], worker_id: str, stats: SendStats,
                     except TemporaryMailError as exc:
                         _temporary(item, worker_id, str(exc), stats)
                     except PermanentMailError as exc:
-                        _finish(item, worker_id, status=MailStatus.FAILED,
-                                attempts=item.attempts + 1, last_error=str(exc)[:500])
-                        stats.failed += 1
+                        if _finish(item, worker_id, status=MailStatus.FAILED,
+                                   attempts=item.attempts + 1, last_error=str(exc)[:500]):
+                            stats.failed += 1
                     except Exception as exc:  # anything else is this mail's problem alone
                         log.exception("mail %s: cannot send", item.id)
-                        _finish(item, worker_id, status=MailStatus.FAILED,
-                                attempts=item.attempts + 1, last_error=f"cannot send: {exc}"[:500])
-                        stats.failed += 1
+                        if _finish(item, worker_id, status=MailStatus.FAILED,
+                                   attempts=item.attempts + 1, last_error=f"cannot send: {exc}"[:500]):
+                            stats.failed += 1
                     else:
-                        _finish(item, worker_id, status=MailStatus.SENT, sent_at=utcnow(),
-                                attempts=item.attempts + 1, last_error=None)
-                        stats.sent += 1
+                        if _finish(item, worker_id, status=MailStatus.SENT, sent_at=utcnow(),
+                                   attempts=item.attempts + 1, last_error=None):
+                            stats.sent += 1
                 pending.pop(0)
     except ConnectionLost as exc:
         log.warning("mail: %s; %d mail(s) wait for the next attempt", exc, len(pending))
         stats.errors.append(str(exc))
         stats.retried += len(pending)
-        attempts = max((i.attempts for i in pending), default=0) + 1
-        release(pending, worker_id, delay=backoff(attempts), reason=str(exc), count_attempt=True)
+        defer(pending, worker_id, str(exc))
         return
+    except BaseException:
+        # Something unexpected (the database went away, a bug): hand back what is unsent, if
+        # we still can, so it doesn't wait for the claim to expire; the round reports the error.
+        try:
+            db.session.rollback()
+            release(pending[1:], worker_id)
+        except Exception:
+            log.exception("mail: could not hand back %d claimed mail(s)", len(pending))
+        raise
     release(pending, worker_id)  # stopped: unsent mails go back to the queue untouched
 
 

@@ -71,8 +71,8 @@ def test_outage_then_every_mail_arrives_exactly_once(smtp_app, smtp):
         rows = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
         assert all(r.status == MailStatus.QUEUED for r in rows)
         assert all(r.next_attempt_at > utcnow() for r in rows)  # backed off, not hammering
-        # every mail of the batch waits, none is failed for the server's outage
-        assert all(r.attempts == 1 and "connect" in r.last_error for r in rows)
+        # every mail of the batch waits; the outage is not counted against the mails
+        assert all(r.attempts == 0 and r.deferrals == 1 and "connect" in r.last_error for r in rows)
     assert run(smtp_app).sent == 0  # nothing due yet during back-off
     smtp.start()
     make_due(smtp_app)
@@ -309,3 +309,26 @@ def test_slow_worker_keeps_its_claim(smtp_app, smtp, monkeypatch):
     stats = run(smtp_app)
     assert stats.sent == 4 and others == [0, 0, 0, 0]
     assert len(smtp.handler.messages) == 4
+
+
+def test_long_outage_then_greylisting_does_not_fail_the_mail(smtp_app, smtp):
+    smtp_app.config["MAIL_MAX_ATTEMPTS"] = 3
+    smtp.stop()
+    queue(smtp_app, 1, prefix="old")
+    for _ in range(6):  # a long outage: more rounds than MAIL_MAX_ATTEMPTS
+        run(smtp_app)
+        make_due(smtp_app)
+    queue(smtp_app, 1, prefix="fresh")
+    run(smtp_app)
+    with smtp_app.app_context():
+        old, fresh = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
+        assert old.deferrals == 7 and fresh.deferrals == 1 and old.attempts == fresh.attempts == 0
+        # each waits by its own history: the fresh mail is not held back like the old one
+        assert fresh.next_attempt_at < old.next_attempt_at
+    smtp.start()
+    smtp.handler.temp["old0@example.org"] = 1  # greylisting once when the server is back
+    make_due(smtp_app)
+    run(smtp_app)
+    make_due(smtp_app)
+    run(smtp_app)
+    assert statuses(smtp_app) == {"sent": 2}
