@@ -416,6 +416,10 @@ def send_pending(limit: int | None = None, stop: threading.Event | None = None,
     """Send everything that is due now, batch by batch; return what happened."""
     worker_id = worker_id or new_worker_id()
     batch = current_app.config["MAIL_BATCH_SIZE"]
+    if current_app.config["MAIL_CLAIM_TIMEOUT"] < 4 * current_app.config["MAIL_TIMEOUT"]:
+        # One SMTP call may take MAIL_TIMEOUT; the claim is renewed every quarter of its life.
+        log.warning("MAIL_CLAIM_TIMEOUT should be at least 4 × MAIL_TIMEOUT, or a slow server "
+                    "can make another worker send a mail again")
     stats = SendStats()
     done = 0
     while not (stop is not None and stop.is_set()):
