@@ -1,4 +1,3 @@
-from sqlalchemy import select
 
 from app.accounts.models import User
 from app.extensions import db

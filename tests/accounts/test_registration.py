@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.extensions import db
 from app.mail.models import OutboxMail
-from tests.conftest import PASSWORD, link_in, submit
+from tests.conftest import link_in, submit
 
 GOOD = {"name": "Amina Haddad", "email": "Amina@Example.org", "password": "ein langes passwort", "privacy": "y"}
 

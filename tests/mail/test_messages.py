@@ -1,6 +1,8 @@
 """Coordinators' messages: preview with count, set-based queueing, log, unsubscribe."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import event, func, select
 
 from app.extensions import db
@@ -13,6 +15,13 @@ def _office_with_volunteers(make, n=3, language=None):
     vols = [make.volunteer(district_id=office.district_ids[0], languages=(language,) if language else ())
             for _ in range(n)]
     return office, vols
+
+
+def _compose_form(client) -> tuple[str, str]:
+    """The compose page's one-time message token and its CSRF token."""
+    page = client.get("/people/message").get_data(as_text=True)
+    token = re.search(r'id="token" name="token" type="hidden" value="([^"]+)"', page).group(1)
+    return token, csrf_from(page)
 
 
 def test_preview_shows_count_then_send_queues_and_logs(app, client, make, auth):
@@ -45,7 +54,7 @@ def test_filter_by_language(app, client, make, auth):
     ar = make.volunteer(district_id=office.district_ids[0], languages=("ar",))
     make.volunteer(district_id=office.district_ids[0], languages=("uk",))
     auth.login(make.coordinator(office))
-    r = submit(client, "/people/message", {"office": office.id, "district": 0, "language": "ar",
+    submit(client, "/people/message", {"office": office.id, "district": 0, "language": "ar",
                                            "subject": "Dolmetschen", "body": "…", "send": "1"})
     with app.app_context():
         assert [r.to_address for r in db.session.scalars(select(OutboxMail))] == [ar.email]
@@ -199,13 +208,9 @@ def test_message_list_shows_own_offices_messages(app, client, make, auth):
 def test_sending_the_same_form_twice_sends_one_message(app, client, make, auth):
     office, vols = _office_with_volunteers(make, 2)
     auth.login(make.coordinator(office))
-    page = client.get("/people/message").get_data(as_text=True)
-    from tests.conftest import csrf_from
-    import re
-
-    token = re.search(r'id="token" name="token" type="hidden" value="([^"]+)"', page).group(1)
+    token, csrf = _compose_form(client)
     data = {"office": office.id, "district": 0, "language": "", "subject": "Fest", "body": "Text",
-            "send": "1", "token": token, "csrf_token": csrf_from(page)}
+            "send": "1", "token": token, "csrf_token": csrf}
     first = client.post("/people/message", data=data)
     second = client.post("/people/message", data=data)  # double click / back and resend
     assert first.location == second.location
@@ -215,23 +220,17 @@ def test_sending_the_same_form_twice_sends_one_message(app, client, make, auth):
 
 
 def test_an_edited_resend_or_a_foreign_token_is_a_new_message(app, client, make, auth):
-    import re
-
-    from tests.conftest import csrf_from
-
     office, vols = _office_with_volunteers(make, 1)
     auth.login(make.coordinator(office))
-    page = client.get("/people/message").get_data(as_text=True)
-    token = re.search(r'id="token" name="token" type="hidden" value="([^"]+)"', page).group(1)
+    token, csrf = _compose_form(client)
     data = {"office": office.id, "district": 0, "language": "", "subject": "Fest", "body": "Text",
-            "send": "1", "token": token, "csrf_token": csrf_from(page)}
+            "send": "1", "token": token, "csrf_token": csrf}
     first = client.post("/people/message", data=data)
     edited = client.post("/people/message", data={**data, "body": "Text, korrigiert"})
     assert first.location != edited.location
     other = app.test_client()
     submit(other, "/login", {"email": make.coordinator(office).email, "password": "correct horse battery"})
-    page = other.get("/people/message").get_data(as_text=True)
-    third = other.post("/people/message", data={**data, "csrf_token": csrf_from(page)})
+    third = other.post("/people/message", data={**data, "csrf_token": _compose_form(other)[1]})
     assert third.location not in (first.location, edited.location)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Message)) == 3

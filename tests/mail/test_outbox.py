@@ -11,7 +11,7 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.mail.models import MailStatus, OutboxMail
 from app.mail.services import mark_bounced, queue_mail
-from app.mail.worker import claim_batch, process_batch, send_pending, SendStats
+from app.mail.worker import claim_batch, send_pending, SendStats
 from tests.conftest import PG_URL
 
 CTX = {"user": {"name": "Amina", "email": "a@example.org"}, "link": "http://localhost/x", "hours": 72}

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.mail.models import MailTemplateOverride
-from app.mail.services import queue_mail, render_mail
+from app.mail.services import render_mail
 from tests.conftest import submit
 
 
@@ -104,7 +104,6 @@ def test_invitation_uses_the_offices_own_wording(app, client, make, auth, delive
 
 
 def test_override_with_real_types_previews_and_broken_one_falls_back(app, client, make, auth):
-    from app.mail.services import save_override
 
     office = make.office()
     auth.login(make.admin())

@@ -34,7 +34,7 @@ def test_coordinator_sees_only_their_offices(client, make, auth):
 
 
 def test_admin_sees_all_offices(client, make, auth):
-    a, b = make.office("Büro A"), make.office("Büro B")
+    make.office("Büro A"), make.office("Büro B")
     auth.login(make.admin())
     page = client.get("/offices/").get_data(as_text=True)
     assert "Büro A" in page and "Büro B" in page
