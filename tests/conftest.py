@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import time
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
@@ -22,10 +23,20 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 _schema_ready = False
 
 
+class _Client(FlaskClient):
+    """Closes each response at once, as a server does after sending it: work deferred until
+    after the response (core.deferred) has run when the call returns."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app():
     global _schema_ready
     app = create_app(TestingConfig)
+    app.test_client_class = _Client
     with app.app_context():
         if PG_URL:
             if not _schema_ready:  # build the schema once per run; truncate between tests

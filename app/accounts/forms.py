@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from app.core.forms import BaseForm
+from app.core.passwords import password_problem
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -26,6 +27,26 @@ def email_field(label=None):
     )
 
 
+class HardToGuess:
+    """Refuse the most common passwords and ones that are the person's e-mail or name.
+
+    The form's own name and e-mail fields count, and whatever the view puts in
+    `form.personal_words` (the logged-in person's name and address)."""
+
+    def __call__(self, form, field):
+        if not field.data or len(field.data) < MIN_PASSWORD:
+            return  # the length rule speaks first
+        inputs = list(getattr(form, "personal_words", []) or [])
+        for name in ("name", "email"):
+            if name in form and isinstance(form[name].data, str):
+                inputs.append(form[name].data)
+        problem = password_problem(field.data, inputs)
+        if problem == "personal":
+            raise ValidationError(_l("The password must not be your name or e-mail address. A short sentence is easy to remember and hard to guess."))
+        if problem == "common":
+            raise ValidationError(_l("This password is one of the most common ones and easy to guess. Please choose another one, for example a short sentence."))
+
+
 def new_password_field(label=None):
     return PasswordField(
         label or _l("Password"),
@@ -33,6 +54,7 @@ def new_password_field(label=None):
             DataRequired(message=_l("Please choose a password.")),
             Length(min=MIN_PASSWORD, max=200,
                    message=_l("The password must have at least %(min)d characters.", min=MIN_PASSWORD)),
+            HardToGuess(),
         ],
     )
 
@@ -44,6 +66,19 @@ class RegisterForm(BaseForm):
     password = new_password_field()
     privacy = BooleanField(_l("I have read the privacy notice."), validators=[
         DataRequired(message=_l("Please confirm that you have read the privacy notice."))])
+
+
+class NameForm(BaseForm):
+    name = StringField(_l("Your name"), validators=[
+        DataRequired(message=_l("Please enter your name.")), Length(max=120)])
+
+
+class MailPreferencesForm(BaseForm):
+    messages = BooleanField(_l("I would like to get messages from the coordinators (news, requests for help)"))
+
+
+class EndSessionForm(BaseForm):
+    pass
 
 
 class LoginForm(BaseForm):
@@ -93,3 +128,12 @@ class CoordinatorForm(BaseForm):
 
 class AssignOfficesForm(BaseForm):
     offices = SelectMultipleField(_l("Offices"), coerce=int)
+
+
+class RoleForm(BaseForm):
+    """An admin gives an account another role (coordinators with their offices)."""
+
+    role = SelectField(_l("Role"), choices=[
+        ("volunteer", _l("Volunteer")), ("partner", _l("Partner contact")),
+        ("coordinator", _l("Coordinator")), ("admin", _l("Administrator"))])
+    offices = SelectMultipleField(_l("Offices (for coordinators)"), coerce=int)

@@ -74,9 +74,17 @@ class User(UserMixin, db.Model):
     )
     organisation: Mapped[Organisation | None] = relationship(back_populates="contacts")
 
-    # Flask-Login: the id carries the session version, so a bumped version logs everyone out.
+    # The signed-in session this request runs in (set by the user loader and at log-in).
+    current_session = None  # type: UserSession | None
+    # The random key of a session just created at log-in, for Flask-Login's cookie.
+    _new_session_key = None  # type: str | None
+
+    # Flask-Login keeps this id in the session cookie and the remember cookie: it names one
+    # server-side session (user_sessions), so log-out or "end this session" kills both cookies.
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if self._new_session_key is None:
+            raise RuntimeError("log in through accounts.services.start_session")
+        return f"s:{self._new_session_key}"
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -96,4 +104,24 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie holds a random key; only its SHA-256 is stored, so a
+    copy of the database holds no live cookies. Log-out sets `ended_at`: a copied session or
+    remember cookie is worthless from then on."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # What the person sees in "my sessions": browser and system, no address (data minimisation).
+    device: Mapped[str] = mapped_column(String(120), default="")
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
 

@@ -5,15 +5,19 @@ for a reset of an unknown one, looks the same from outside; the owner of a known
 a mail instead."""
 from __future__ import annotations
 
+import hashlib
+import logging
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import Role, User
+from app.accounts.models import Role, User, UserSession
 from app.core.timeutil import utcnow
 from app.core.tokens import TokenError, consume_token, make_token, read_token
 from app.core.urls import external_url
@@ -45,6 +49,8 @@ MAILS_PER_ADDRESS_PER_HOUR = 3
 
 CONFIRM = "confirm-email"
 CHANGE_EMAIL = "change-email"
+UNDO_EMAIL_CHANGE = "undo-email-change"
+UNDO_EMAIL_CHANGE_MAX_AGE = 14 * 24 * 3600  # the old address's owner may be on holiday
 RESET = "reset-password"
 INVITE = "invite-colleague"  # the same set-password page, a longer life than a reset link
 
@@ -115,10 +121,16 @@ def queue_confirmation(user: User) -> None:
     })
 
 
-def resend_confirmation(user: User) -> None:
-    if not user.is_confirmed:
-        queue_confirmation(user)
-        db.session.commit()
+def resend_confirmation(user: User) -> bool:
+    """Queue a new confirmation link; False when this address had enough of them this hour
+    (the same cap as every other unasked-for mail)."""
+    if user.is_confirmed:
+        return True
+    if recently_mailed(user.email, ("confirm_address",)) >= MAILS_PER_ADDRESS_PER_HOUR:
+        return False
+    queue_confirmation(user)
+    db.session.commit()
+    return True
 
 
 def confirm_email(token: str) -> User:
@@ -134,24 +146,199 @@ def confirm_email(token: str) -> User:
 
 
 # ---------------------------------------------------------------- log-in
+log = logging.getLogger(__name__)
+
+
 def authenticate(email: str, password: str) -> User | None:
+    """The account for this address and password, or None (wrong, unknown or deactivated)."""
     user = find_by_email(email)
     if not verify_password(user, password) or not user.active:
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    db.session.commit()
     return user
 
 
-def log_out_everywhere(user: User) -> None:
-    user.session_version += 1
+# Repeated wrong passwords slow down log-in to that account — but only from browsers that
+# have never logged in to it. A browser that has (it carries a signed "known device" cookie
+# for the account) counts its own failures, so a stranger guessing passwords cannot lock the
+# owner out; the password-reset link always works too. (OWASP's "device cookie" scheme.)
+KNOWN_DEVICE = "known-device"
+KNOWN_DEVICE_MAX_AGE = 365 * 24 * 3600
+
+
+@dataclass
+class LoginResult:
+    user: User | None = None
+    throttled: bool = False
+    device_cookie: str | None = None  # to set on the response after a successful log-in
+
+
+def _email_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+def _device_id(cookie: str | None, email: str) -> str | None:
+    if not cookie:
+        return None
+    try:
+        data = read_token(KNOWN_DEVICE, cookie, KNOWN_DEVICE_MAX_AGE)
+    except TokenError:
+        return None
+    if data.payload.get("a") != _email_key(email):
+        return None
+    return str(data.payload.get("d") or "") or None
+
+
+def _failure_limit(known_device: bool):
+    from limits import parse
+
+    cfg = current_app.config
+    return parse(cfg.get("LOGIN_FAILURES_KNOWN_DEVICE" if known_device else "LOGIN_FAILURES_PER_ACCOUNT",
+                         "10 per 15 minutes" if known_device else "5 per 15 minutes"))
+
+
+def log_in(email: str, password: str, *, remember: bool, user_agent: str = "",
+           device_cookie: str | None = None) -> LoginResult:
+    """Check the password under the per-account throttle and open a server-side session."""
+    from app.extensions import limiter
+
+    device = _device_id(device_cookie, email)
+    limit = _failure_limit(device is not None)
+    key = ("login-device", device) if device else ("login-account", _email_key(email))
+    strategy = limiter.limiter if current_app.config.get("RATELIMIT_ENABLED", True) else None
+    if strategy is not None and not strategy.test(limit, *key):
+        verify_password(None, password)  # costs the same as a real attempt
+        return LoginResult(throttled=True)
+    user = authenticate(email, password)
+    if user is None:
+        if strategy is not None:
+            strategy.hit(limit, *key)
+        db.session.rollback()
+        return LoginResult()
+    start_session(user, user_agent, remember)
     db.session.commit()
+    cookie = device_cookie if device else make_token(KNOWN_DEVICE, a=_email_key(email), d=secrets.token_hex(8))
+    return LoginResult(user=user, device_cookie=cookie)
+
+
+# ---------------------------------------------------------------- server-side sessions
+SESSION_TOUCH = timedelta(minutes=5)  # last use is written at most this often
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def describe_device(user_agent: str) -> str:
+    """'Firefox · Windows' from a User-Agent header, for the list of one's sessions."""
+    if not user_agent:
+        return ""
+    try:
+        from ua_parser import parse
+
+        result = parse(user_agent[:500])
+    except Exception:  # a parser hiccup must never stop a log-in
+        return ""
+    parts = []
+    if result.user_agent and result.user_agent.family not in ("Other", ""):
+        parts.append(result.user_agent.family)
+    if result.os and result.os.family not in ("Other", ""):
+        parts.append(result.os.family)
+    return " · ".join(parts)[:120]
+
+
+def start_session(user: User, user_agent: str = "", remember: bool = False) -> str:
+    """A new server-side session for a log-in (the caller commits). Returns its cookie key."""
+    key = secrets.token_urlsafe(32)
+    row = UserSession(key_hash=_key_hash(key), user_id=user.id, device=describe_device(user_agent),
+                      remember=remember)
+    db.session.add(row)
+    db.session.flush()
+    user._new_session_key = key
+    user.current_session = row
+    return key
+
+
+def _idle_limit(row: UserSession) -> timedelta:
+    cfg = current_app.config
+    if row.remember:
+        return timedelta(seconds=cfg["REMEMBER_COOKIE_DURATION"])
+    return timedelta(hours=cfg.get("SESSION_IDLE_HOURS", 12))
+
+
+def session_user(cookie_id: str) -> User | None:
+    """Flask-Login's user loader: the user of a live session, in one query; None when the
+    session was ended, has been idle too long, or the account is deactivated."""
+    if not cookie_id.startswith("s:"):
+        return None  # a cookie from before server-side sessions: log in again
+    row = db.session.execute(
+        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == _key_hash(cookie_id[2:]), UserSession.ended_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    session_row, user = row
+    if not user.active:
+        return None
+    now = utcnow()
+    if now - session_row.last_seen_at > _idle_limit(session_row):
+        session_row.ended_at = now
+        db.session.commit()
+        return None
+    if now - session_row.last_seen_at > SESSION_TOUCH:
+        session_row.last_seen_at = now
+        db.session.commit()
+    user.current_session = session_row
+    return user
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    rows = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())).all()
+    now = utcnow()
+    return [r for r in rows if now - r.last_seen_at <= _idle_limit(r)]
+
+
+def end_session(user: User, session_id: int) -> bool:
+    """End one of the user's own sessions (log-out, or "end" in the list). False if not theirs."""
+    result = db.session.execute(
+        update(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id,
+                                  UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    db.session.commit()
+    return bool(result.rowcount)
+
+
+def end_sessions(user: User, keep_id: int | None = None, commit: bool = True) -> int:
+    """End every session of the user, except `keep_id` (this device) if given."""
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if keep_id is not None:
+        stmt = stmt.where(UserSession.id != keep_id)
+    result = db.session.execute(stmt.values(ended_at=utcnow()))
+    if commit:
+        db.session.commit()
+    return result.rowcount or 0
+
+
+def log_out_everywhere(user: User) -> None:
+    user.session_version += 1  # mailed reset links die too
+    end_sessions(user, commit=False)
+    db.session.commit()
+
+
+def clear_login_failures(email: str) -> None:
+    from app.extensions import limiter
+
+    if current_app.config.get("RATELIMIT_ENABLED", True):
+        limiter.limiter.clear(_failure_limit(False), "login-account", _email_key(email))
 
 
 # ---------------------------------------------------------------- password
 def request_password_reset(email: str) -> None:
+    """Queue a reset link for a known, active address. Views run this after the response has
+    gone out (core.deferred), so a known and an unknown address cost the same from outside."""
     user = find_by_email(email)
     if user is None or not user.active:
         return  # nothing to say, and we say nothing
@@ -205,18 +392,27 @@ def reset_password(token: str, new_password: str) -> User:
     data = _read_set_password_token(token, spend=True)
     user = _reset_user(data.payload)
     user.password_hash = hash_password(new_password)
-    user.session_version += 1  # log out other sessions; older reset links stop working
+    user.session_version += 1  # older reset and e-mail-change links stop working
+    end_sessions(user, commit=False)  # whoever else was logged in is out
     if user.confirmed_at is None:
         user.confirmed_at = utcnow()  # the link reached the mailbox: the address is confirmed
     db.session.commit()
+    clear_login_failures(user.email)  # the owner proved it: new devices may log in again
     return user
 
 
-def change_password(user: User, current: str, new_password: str) -> None:
+def change_password(user: User, current: str, new_password: str, keep_session_id: int | None = None) -> None:
+    """Change the password; every other session ends, this device (keep_session_id) stays."""
     if not verify_password(user, current):
         raise AccountError("wrong-password", field="current")
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
+    user.session_version += 1  # older reset and e-mail-change links stop working
+    end_sessions(user, keep_id=keep_session_id, commit=False)
+    db.session.commit()
+
+
+def change_name(user: User, name: str) -> None:
+    user.name = name.strip()
     db.session.commit()
 
 
@@ -229,7 +425,9 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
         raise AccountError("same-email", field="email")
     if recently_mailed(new_email, ("email_change",)) >= MAILS_PER_ADDRESS_PER_HOUR:
         raise AccountError("too-many", field="email")  # no mail bombing through this form
-    token = make_token(CHANGE_EMAIL, u=user.id, e=new_email, old=user.email)
+    # Bound to the account's state (v): a password change or reset, a log-out everywhere or
+    # another e-mail change kills a parked link.
+    token = make_token(CHANGE_EMAIL, u=user.id, e=new_email, old=user.email, v=user.session_version)
     queue_mail_to_user("email_change", user, {
         "link": external_url("accounts.confirm_email_change", token=token),
         "hours": current_app.config["CONFIRM_LINK_MAX_AGE"] // 3600,
@@ -238,24 +436,68 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
     db.session.commit()
 
 
-def confirm_email_change(token: str) -> User:
+def confirm_email_change(token: str, viewer_id: int | None = None,
+                         keep_session_id: int | None = None) -> User:
+    """Move the account to the new address; the old address is told, with a link to undo it.
+    Every session ends, except the viewer's own (keep_session_id) when it is this account's."""
     data = consume_token(CHANGE_EMAIL, token, current_app.config["CONFIRM_LINK_MAX_AGE"])
     user = db.session.get(User, data.payload.get("u"))
-    if user is None or user.email != data.payload.get("old"):
+    if (user is None or user.email != data.payload.get("old")
+            or user.session_version != data.payload.get("v")):
         db.session.rollback()
         raise TokenError("invalid")
     new_email = data.payload["e"]
     if find_by_email(new_email) is not None:
         db.session.rollback()
         raise AccountError("email-taken")
+    old_email = user.email
     user.email = new_email
     user.confirmed_at = utcnow()
     user.session_version += 1  # links mailed to the old address (resets) stop working
+    end_sessions(user, keep_id=keep_session_id if viewer_id == user.id else None, commit=False)
+    undo = make_token(UNDO_EMAIL_CHANGE, u=user.id, old=old_email, e=new_email)
+    queue_mail_to_user("email_changed", user, {
+        "old_email": old_email,
+        "new_email": new_email,
+        "undo_link": external_url("accounts.undo_email_change", token=undo),
+        "days": UNDO_EMAIL_CHANGE_MAX_AGE // 86400,
+    }, to=old_email)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise AccountError("email-taken") from None
+    return user
+
+
+def check_undo_email_change(token: str) -> tuple[User, str]:
+    data = read_token(UNDO_EMAIL_CHANGE, token, UNDO_EMAIL_CHANGE_MAX_AGE)
+    user = db.session.get(User, data.payload.get("u"))
+    if user is None or user.email != data.payload.get("e"):
+        raise TokenError("used" if user is not None else "invalid")
+    return user, str(data.payload.get("old"))
+
+
+def undo_email_change(token: str) -> User:
+    """"That wasn't me": the account goes back to the old address, everyone is logged out,
+    and the old address gets a link to set a new password."""
+    data = consume_token(UNDO_EMAIL_CHANGE, token, UNDO_EMAIL_CHANGE_MAX_AGE)
+    user = db.session.get(User, data.payload.get("u"))
+    old_email = str(data.payload.get("old", ""))
+    if user is None or user.email != data.payload.get("e") or not old_email:
+        db.session.rollback()
+        raise TokenError("used" if user is not None else "invalid")
+    taken = find_by_email(old_email)
+    if taken is not None and taken.id != user.id:
+        db.session.rollback()
+        raise AccountError("email-taken")
+    user.email = old_email
+    user.confirmed_at = user.confirmed_at or utcnow()
+    user.session_version += 1  # the other address's links die
+    end_sessions(user, commit=False)
+    queue_reset(user, "password_reset", current_app.config["RESET_LINK_MAX_AGE"])
+    db.session.commit()
+    log.warning("e-mail change of user %s undone by the old address", user.id)
     return user
 
 
@@ -279,9 +521,11 @@ def create_admin(email: str, password: str, name: str = "Administrator") -> Staf
         db.session.add(user)
     user.role = Role.ADMIN
     user.password_hash = hash_password(password)
-    user.session_version = (user.session_version or 0) + 1  # old sessions end with the old password
+    user.session_version = (user.session_version or 0) + 1  # old links die with the old password
     user.confirmed_at = user.confirmed_at or utcnow()
     user.active = True
+    db.session.flush()
+    end_sessions(user, commit=False)  # old sessions end with the old password
     db.session.commit()
     return StaffResult(user, created)
 
@@ -318,3 +562,37 @@ def _offices(office_ids: list[int]) -> list[Office]:
 def count_by_role() -> dict[str, int]:
     rows = db.session.execute(select(User.role, func.count()).group_by(User.role)).all()
     return {role.value: n for role, n in rows}
+
+
+# ---------------------------------------------------------------- admins: deactivate, role
+def _active_admins() -> int:
+    return db.session.scalar(select(func.count()).where(User.role == Role.ADMIN, User.active.is_(True))) or 0
+
+
+def set_active(user: User, active: bool, by: User) -> None:
+    """Deactivate (log-in refused, every session ends at once) or reactivate an account."""
+    if user.id == by.id:
+        raise AccountError("self")
+    if not active and user.role == Role.ADMIN and user.active and _active_admins() <= 1:
+        raise AccountError("last-admin")
+    user.active = active
+    if not active:
+        user.session_version += 1  # mailed links die with it
+        end_sessions(user, commit=False)
+    db.session.commit()
+
+
+def set_role(user: User, role: Role, office_ids: list[int], by: User) -> None:
+    """Give an account another role; a coordinator needs offices, nobody demotes themselves,
+    and the network keeps at least one active administrator."""
+    if user.id == by.id:
+        raise AccountError("self", field="role")
+    if user.role == Role.ADMIN and role != Role.ADMIN and _active_admins() <= 1:
+        raise AccountError("last-admin", field="role")
+    if role == Role.COORDINATOR and not office_ids:
+        raise AccountError("no-offices", field="offices")
+    if role == Role.PARTNER and user.organisation_id is None:
+        raise AccountError("no-organisation", field="role")
+    user.role = role
+    user.offices = _offices(office_ids) if role == Role.COORDINATOR else []
+    db.session.commit()

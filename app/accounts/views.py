@@ -1,7 +1,7 @@
 """Accounts blueprint: thin views over app.accounts.services."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
@@ -9,18 +9,22 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts import bp, services
 from app.accounts.forms import (
-    AssignOfficesForm,
     ChangeEmailForm,
     ChangePasswordForm,
     CoordinatorForm,
+    EndSessionForm,
     ForgotPasswordForm,
     LoginForm,
+    MailPreferencesForm,
+    NameForm,
     RegisterForm,
     ResendForm,
     ResetPasswordForm,
+    RoleForm,
 )
 from app.accounts.models import Role, User
 from app.core.forms import clean_text
+from app.core.deferred import after_response
 from app.core.i18n import select_locale
 from app.core.pagination import paginate
 from app.core.permissions import admin_required
@@ -35,14 +39,20 @@ login_manager.login_message_category = "warning"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    try:
-        ident, version = (int(x) for x in user_id.split(":", 1))
-    except ValueError:
-        return None
-    user = db.session.get(User, ident)
-    if user is None or user.session_version != version or not user.active:
-        return None
-    return user
+    return services.session_user(user_id)
+
+
+@bp.after_app_request
+def _no_store_when_logged_in(response):
+    # A logged-in page must not stay in a shared computer's cache or the back button's history
+    # after log-out. Only asked when the session names a user (no load for anonymous visitors).
+    if "_user_id" in session or request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+    return response
+
+
+KNOWN_DEVICE_COOKIE = "known_device"
 
 
 @login_manager.unauthorized_handler
@@ -100,8 +110,10 @@ def unconfirmed():
         return redirect(url_for("accounts.dashboard"))
     form = ResendForm()
     if form.validate_on_submit():
-        services.resend_confirmation(current_user)
-        flash(_("We have sent you a new link."), "success")
+        if services.resend_confirmation(current_user):
+            flash(_("We have sent you a new link."), "success")
+        else:
+            flash(_("We have already sent you several links in the last hour. Please look in your spam folder too, or try again in an hour."), "warning")
         return redirect(url_for("accounts.unconfirmed"))
     return render_template("accounts/unconfirmed.html", form=form)
 
@@ -114,19 +126,38 @@ def login():
         return redirect(url_for("accounts.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
+        result = services.log_in(form.email.data, form.password.data, remember=form.remember.data,
+                                 user_agent=request.user_agent.string,
+                                 device_cookie=request.cookies.get(KNOWN_DEVICE_COOKIE))
+        if result.throttled:
+            form.password.errors.append(_(
+                "Too many wrong passwords for this account. To protect it, log-in from a new device "
+                "is paused for 15 minutes. On a device where you have logged in before it still "
+                "works, and you can always set a new password with \"Forgot your password?\"."))
+        elif result.user is None:
             form.password.errors.append(_("E-mail address or password is wrong."))
         else:
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or url_for("accounts.dashboard"))
+            target = safe_next(request.args.get("next")) or url_for("accounts.dashboard")
+            keep_lang = session.get("lang")
+            session.clear()  # a fresh session and CSRF token: nothing from before log-in survives
+            if keep_lang:
+                session["lang"] = keep_lang
+            login_user(result.user, remember=form.remember.data)
+            response = redirect(target)
+            response.set_cookie(KNOWN_DEVICE_COOKIE, result.device_cookie or "",
+                                max_age=services.KNOWN_DEVICE_MAX_AGE, httponly=True, samesite="Lax",
+                                secure=current_app.config["SESSION_COOKIE_SECURE"])
+            return response
     return render_template("accounts/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    if current_user.current_session is not None:
+        services.end_session(current_user, current_user.current_session.id)
     logout_user()
+    session.clear()
     flash(_("You are logged out."), "success")
     return redirect(url_for("core.index"))
 
@@ -137,7 +168,8 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        # After the response: a known and an unknown address answer equally fast.
+        after_response(services.request_password_reset, form.email.data)
         return render_template("accounts/check_mail.html", email=form.email.data, reset=True)
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -146,10 +178,11 @@ def forgot_password():
 @limiter.limit(_auth_limit, methods=["POST"])
 def reset_password(token: str):
     try:
-        services.check_reset_token(token)
+        user = services.check_reset_token(token)
     except TokenError as exc:
         return _token_error(exc, "accounts.forgot_password")
     form = ResetPasswordForm()
+    form.personal_words = [user.name, user.email]
     if form.validate_on_submit():
         try:
             services.reset_password(token, form.password.data)
@@ -169,25 +202,43 @@ def dashboard():
     return render_template("accounts/dashboard.html", offices=offices)
 
 
+def _this_session_id() -> int | None:
+    return current_user.current_session.id if current_user.current_session is not None else None
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_auth_limit, methods=["POST"])
 def settings():
+    from app.mail.preferences import mail_preference, set_mail_preference
+
+    user = current_user._get_current_object()
+    name_form = NameForm(prefix="nm", name=user.name)
     pw_form = ChangePasswordForm(prefix="pw")
+    pw_form.personal_words = [user.name, user.email]
     email_form = ChangeEmailForm(prefix="em")
+    pref = mail_preference(user.email)
+    pref_form = MailPreferencesForm(prefix="mp", messages=pref.wanted)
+    if request.method == "POST" and "nm-submit" in request.form and name_form.validate():
+        services.change_name(user, name_form.name.data)
+        flash(_("Your name has been saved."), "success")
+        return redirect(url_for("accounts.settings"))
+    if request.method == "POST" and "mp-submit" in request.form and pref_form.validate():
+        set_mail_preference(user.email, pref_form.messages.data)
+        flash(_("Your mail settings have been saved."), "success")
+        return redirect(url_for("accounts.settings") + "#mail")
     if request.method == "POST" and "pw-submit" in request.form and pw_form.validate():
         try:
-            services.change_password(current_user, pw_form.current.data, pw_form.password.data)
+            services.change_password(user, pw_form.current.data, pw_form.password.data,
+                                     keep_session_id=_this_session_id())
         except services.AccountError:
             pw_form.current.errors.append(_("The current password is wrong."))
         else:
-            # re-issue this session with the new version (the real object, not the proxy)
-            login_user(current_user._get_current_object(), remember=False)
             flash(_("Your password has been changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.settings"))
     elif request.method == "POST" and "em-submit" in request.form and email_form.validate():
         try:
-            services.request_email_change(current_user, email_form.email.data, email_form.current.data)
+            services.request_email_change(user, email_form.email.data, email_form.current.data)
         except services.AccountError as exc:
             if exc.field == "current":
                 email_form.current.errors.append(_("The current password is wrong."))
@@ -199,24 +250,75 @@ def settings():
             flash(_("We have sent a link to %(email)s. Your address changes when you open it.",
                     email=email_form.email.data), "success")
             return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", pw_form=pw_form, email_form=email_form)
+    return render_template("accounts/settings.html", name_form=name_form, pw_form=pw_form,
+                           email_form=email_form, pref=pref, pref_form=pref_form,
+                           sessions=services.active_sessions(user), this_session=_this_session_id(),
+                           end_form=EndSessionForm())
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    if not EndSessionForm().validate_on_submit():
+        abort(400)
+    if session_id == _this_session_id():
+        return logout()
+    if not services.end_session(current_user, session_id):
+        abort(404)
+    flash(_("The session has been ended. That device is logged out."), "success")
+    return redirect(url_for("accounts.settings") + "#sessions")
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    if not EndSessionForm().validate_on_submit():
+        abort(400)
+    n = services.end_sessions(current_user, keep_id=_this_session_id())
+    flash(_("%(n)d other sessions have been ended.", n=n), "success")
+    return redirect(url_for("accounts.settings") + "#sessions")
 
 
 @bp.get("/account/confirm-email/<token>")
 def confirm_email_change(token: str):
-    viewer_id = current_user.id if current_user.is_authenticated else None  # before the change
+    viewer = current_user._get_current_object() if current_user.is_authenticated else None
+    keep = _this_session_id() if viewer is not None else None
     try:
-        user = services.confirm_email_change(token)
+        user = services.confirm_email_change(token, viewer_id=viewer.id if viewer else None,
+                                             keep_session_id=keep)
     except TokenError as exc:
         return _token_error(exc, "accounts.settings" if current_user.is_authenticated else "accounts.login")
     except services.AccountError:
         flash(_("This e-mail address is already used by another account."), "error")
         return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))
     flash(_("Your new e-mail address is confirmed."), "success")
-    if viewer_id == user.id:
-        login_user(user)  # this device stays logged in; the change ended the other sessions
-        return redirect(url_for("accounts.settings"))
+    if viewer is not None and viewer.id == user.id:
+        return redirect(url_for("accounts.settings"))  # this device stays logged in, no other
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/undo-email-change/<token>", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def undo_email_change(token: str):
+    try:
+        user, old_email = services.check_undo_email_change(token)
+    except TokenError as exc:
+        return _token_error(exc, "accounts.login")
+    form = ResendForm()
+    if form.validate_on_submit():
+        try:
+            services.undo_email_change(token)
+        except TokenError as exc:
+            return _token_error(exc, "accounts.login")
+        except services.AccountError:
+            flash(_("Your old address is now used by another account. Please contact your office."), "error")
+            return redirect(url_for("accounts.login"))
+        if current_user.is_authenticated:
+            logout_user()
+        session.clear()
+        return render_template("accounts/email_change_undone.html", email=old_email)
+    return render_template("accounts/undo_email_change.html", form=form, old_email=old_email,
+                           new_email=user.email)
 
 
 # ---------------------------------------------------------------- admin: staff accounts
@@ -257,12 +359,43 @@ def admin_users():
 @admin_required
 def admin_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
-    form = AssignOfficesForm(offices=[o.id for o in user.offices])
+    form = RoleForm(role=user.role.value, offices=[o.id for o in user.offices])
     form.offices.choices = _office_choices()
-    if user.role != Role.COORDINATOR:
-        form = None
-    elif form.validate_on_submit():
-        services.set_offices(user, form.offices.data)
-        flash(_("Offices saved."), "success")
-        return redirect(url_for("accounts.admin_user", user_id=user.id))
-    return render_template("accounts/admin_user.html", user=user, form=form)
+    if user.organisation_id is None:
+        form.role.choices = [c for c in form.role.choices if c[0] != "partner"]
+    if user.id != current_user.id and form.validate_on_submit():
+        try:
+            services.set_role(user, Role(form.role.data), form.offices.data, current_user)
+        except services.AccountError as exc:
+            target = form.offices if exc.field == "offices" else form.role
+            target.errors = list(target.errors) + [ROLE_ERRORS[str(exc)]()]
+        else:
+            flash(_("Role and offices of %(name)s saved.", name=user.name), "success")
+            return redirect(url_for("accounts.admin_user", user_id=user.id))
+    return render_template("accounts/admin_user.html", user=user, form=form, active_form=EndSessionForm(),
+                           is_self=user.id == current_user.id)
+
+
+ROLE_ERRORS = {
+    "self": lambda: _("You cannot change your own role or deactivate yourself."),
+    "last-admin": lambda: _("This is the last active administrator. Make someone else an administrator first."),
+    "no-offices": lambda: _("A coordinator needs at least one office."),
+    "no-organisation": lambda: _("Only contacts of a partner organisation can have this role."),
+}
+
+
+@bp.post("/admin/accounts/<int:user_id>/active")
+@admin_required
+def admin_user_active(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if not EndSessionForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    try:
+        services.set_active(user, active, current_user)
+    except services.AccountError as exc:
+        flash(ROLE_ERRORS[str(exc)](), "error")
+    else:
+        flash(_("%(name)s can log in again.", name=user.name) if active else
+              _("%(name)s is deactivated and logged out everywhere.", name=user.name), "success")
+    return redirect(url_for("accounts.admin_user", user_id=user.id))

@@ -55,6 +55,14 @@ KINDS: dict[str, MailKind] = {
                      "new_email": "amina.new@example.org"},
         ),
         MailKind(
+            "email_changed",
+            _l("E-mail address changed (to the old address)"),
+            _l("The e-mail address of your account was changed"),
+            example={"user": _EXAMPLE_USER, "old_email": "amina@example.org",
+                     "new_email": "amina.new@example.org", "undo_link": "https://example.org/undo/…",
+                     "days": 14},
+        ),
+        MailKind(
             "colleague_invited",
             _l("Colleague invited"),
             _l("Your account at Willkommen Dortmund"),

@@ -29,8 +29,26 @@ def unsubscribe(token: str):
         abort(404)
     if request.method == "POST":
         email = services.unsubscribe(token)
-        return render_template("mail/unsubscribed.html", email=email)
+        return render_template("mail/unsubscribed.html", email=email, token=token)
     return render_template("mail/unsubscribe.html")
+
+
+@bp.post("/unsubscribe/<token>/undo")
+def resubscribe(token: str):
+    """Undo an unsubscribe, straight from the confirmation page (the same signed link)."""
+    from app.mail.preferences import set_mail_preference
+
+    try:
+        data = services.read_token(services.UNSUBSCRIBE, token, max_age=None)
+    except TokenError:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    email = str(data.payload.get("e", "")).lower()
+    if not email:
+        abort(404)
+    pref = set_mail_preference(email, True)
+    return render_template("mail/resubscribed.html", email=email, bounced=pref.bounced)
 
 
 # ---------------------------------------------------------------- messages and their logs
