@@ -1,6 +1,6 @@
 """Imports every area's models so SQLAlchemy's metadata and Alembic see all tables."""
 from app.accounts.models import Role, User, coordinator_offices  # noqa: F401
-from app.core.models import UsedToken  # noqa: F401
+from app.core.models import AuditEntry, UsedToken  # noqa: F401
 from app.mail.models import MailTemplateOverride, Message, OutboxMail, SuppressedAddress  # noqa: F401
 from app.offices.models import District, Office, SatelliteLocation  # noqa: F401
-from app.people.models import Organisation, VolunteerLanguage, VolunteerProfile  # noqa: F401
+from app.people import models as people_models  # noqa: F401

@@ -13,7 +13,7 @@ from datetime import time
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app import create_app
 from app.extensions import db, mail
@@ -40,9 +40,9 @@ def app():
     with app.app_context():
         if PG_URL:
             if not _schema_ready:  # build the schema once per run; truncate between tests
-                db.drop_all()
-                with db.engine.begin() as conn:
-                    conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+                with db.engine.begin() as conn:  # whatever an older run left, also old tables
+                    conn.execute(text("DROP SCHEMA public CASCADE"))
+                    conn.execute(text("CREATE SCHEMA public"))
                 db.create_all()
                 _schema_ready = True
         else:
@@ -107,6 +107,13 @@ class OfficeInfo:
     district_ids: list[int]
 
 
+@dataclass
+class OrganisationInfo:
+    id: int
+    name: str
+    contacts: list[UserInfo]
+
+
 class Builders:
     """`make.office()`, `make.coordinator(office)`, `make.volunteer()`: one line each."""
 
@@ -137,35 +144,110 @@ class Builders:
             return OfficeInfo(office.id, office.name, office.slug, [d.id for d in office.districts])
 
     def user(self, role: str = "volunteer", confirmed: bool = True, offices=(), email=None,
-             name=None, locale="de", district_id=None, languages=()) -> UserInfo:
+             name=None, locale="de", district_id=None, languages=(), skills=(), slots=(),
+             wants=(), hours=None, phone="", status="new", consents=None, work_offices=None,
+             organisation_id=None) -> UserInfo:
+        """A user; a volunteer with `district_id` gets a profile in the same line.
+
+        languages: codes ("ar") or (code, level) pairs, level a name ("good") or 1..4;
+        skills: keys of the skill list; slots: (weekday, part) pairs, part 0/1/2 or a name;
+        wants: ActivityKind names ("theatre"); consents: purposes given (default: "contact" for
+        a volunteer with a profile); work_offices: office ids (default: the district's office)."""
         from app.accounts.models import Role, User
         from app.accounts.services import hash_password
         from app.core.timeutil import utcnow
-        from app.offices.models import Office
-        from app.people.models import VolunteerLanguage, VolunteerProfile
+        from app.offices.models import District, Office
+        from app.people.models import (DAY_PARTS, ActivityKind, ChoiceItem, ConsentPurpose, LanguageLevel,
+                                       VolunteerLanguage, VolunteerProfile, VolunteerStatus, slot_bit)
 
         n = self._next()
         with self.app.app_context():
             user = User(email=email or f"{role}{n}@example.org", name=name or f"{role.title()} {n}",
                         role=Role(role), password_hash=hash_password(PASSWORD), locale=locale,
-                        confirmed_at=utcnow() if confirmed else None)
+                        confirmed_at=utcnow() if confirmed else None, organisation_id=organisation_id)
             user.offices = [db.session.get(Office, o.id if hasattr(o, "id") else o) for o in offices]
             db.session.add(user)
             if role == "volunteer" and district_id:
-                db.session.add(VolunteerProfile(
-                    user=user, district_id=district_id,
-                    languages=[VolunteerLanguage(code=c) for c in languages]))
+                self._reference()
+                langs = []
+                for entry in languages:
+                    code, level = (entry, LanguageLevel.NATIVE) if isinstance(entry, str) else entry
+                    if isinstance(level, str):
+                        level = LanguageLevel[level.upper()]
+                    langs.append(VolunteerLanguage(code=code, level=int(level)))
+                availability = 0
+                for day, part in slots:
+                    availability |= slot_bit(day, DAY_PARTS.index(part) if isinstance(part, str) else part)
+                kinds = 0
+                for kind in wants:
+                    kinds |= ActivityKind[kind.upper()].bit
+                district = db.session.get(District, district_id)
+                office_ids = work_offices if work_offices is not None else (
+                    [district.office_id] if district and district.office_id else [])
+                profile = VolunteerProfile(
+                    user=user, district_id=district_id, languages=langs, phone=phone,
+                    hours_per_month=hours, availability=availability, wanted_kinds=kinds,
+                    status=VolunteerStatus(status),
+                    offices=[db.session.get(Office, o) for o in office_ids],
+                    skills=list(db.session.scalars(select(ChoiceItem).where(
+                        ChoiceItem.list_name == ChoiceItem.SKILLS, ChoiceItem.key.in_(skills)))) if skills else [])
+                db.session.add(profile)
+                db.session.flush()
+                for purpose in (("contact",) if consents is None else consents):
+                    self._consent(user.id, ConsentPurpose(purpose))
             db.session.commit()
             return UserInfo(user.id, user.email, user.name, role, office_ids=[o.id for o in user.offices])
 
+    def _reference(self) -> None:
+        from app.people.reference import load_people_reference
+
+        if not getattr(self, "_reference_loaded", False):
+            load_people_reference()
+            self._reference_loaded = True
+
+    def _consent(self, user_id: int, purpose) -> None:
+        from app.people.models import ConsentRecord, ConsentText, VolunteerConsent
+
+        text = db.session.scalar(select(ConsentText).where(ConsentText.purpose == purpose)
+                                 .order_by(ConsentText.version.desc()))
+        db.session.add(ConsentRecord(user_id=user_id, purpose=purpose, text_id=text.id, given=True))
+        db.session.merge(VolunteerConsent(user_id=user_id, purpose=purpose, given=True, text_id=text.id))
+
     def volunteer(self, **kw) -> UserInfo:
         return self.user("volunteer", **kw)
+
+    def full_volunteer(self, office: OfficeInfo, **kw) -> UserInfo:
+        """A volunteer with a complete profile in the office's first district, in one line."""
+        defaults = dict(district_id=office.district_ids[0], languages=(("ar", "native"), ("de", "good")),
+                        skills=("accompanying", "translating"), slots=((1, "morning"), (3, "afternoon")),
+                        wants=("need_help", "language_course"), hours=8, phone="0231 123456",
+                        status="active", consents=("contact", "share_with_partner"))
+        return self.user("volunteer", **{**defaults, **kw})
 
     def coordinator(self, *offices, **kw) -> UserInfo:
         return self.user("coordinator", offices=offices, **kw)
 
     def admin(self, **kw) -> UserInfo:
         return self.user("admin", **kw)
+
+    def organisation(self, name: str | None = None, districts=(), state: str = "approved",
+                     kind: str = "association", contacts: int = 1) -> OrganisationInfo:
+        """A partner organisation in the given district ids, with `contacts` contact accounts."""
+        from app.core.timeutil import utcnow
+        from app.offices.models import District
+        from app.people.models import Organisation, OrganisationState, OrganisationType
+
+        n = self._next()
+        with self.app.app_context():
+            org = Organisation(name=name or f"Verein {n}", kind=OrganisationType(kind),
+                               state=OrganisationState(state), description="Wir helfen.",
+                               approved_at=utcnow() if state == "approved" else None,
+                               districts=[db.session.get(District, d) for d in districts])
+            db.session.add(org)
+            db.session.commit()
+            org_id, org_name = org.id, org.name
+        people = [self.user("partner", organisation_id=org_id) for _ in range(contacts)]
+        return OrganisationInfo(org_id, org_name, people)
 
 
 @pytest.fixture

@@ -72,7 +72,8 @@ class User(UserMixin, db.Model):
     offices: Mapped[list[Office]] = relationship(
         secondary=coordinator_offices, back_populates="coordinators", order_by="Office.name"
     )
-    organisation: Mapped[Organisation | None] = relationship(back_populates="contacts")
+    organisation: Mapped[Organisation | None] = relationship(back_populates="contacts",
+                                                             foreign_keys=[organisation_id])
 
     # The signed-in session this request runs in (set by the user loader and at log-in).
     current_session = None  # type: UserSession | None

@@ -6,10 +6,12 @@ from flask import Flask
 def register_cli(app: Flask) -> None:
     @app.cli.command("load-reference")
     def load_reference():
-        """Load Dortmund's districts, offices and satellite locations (idempotent)."""
+        """Load districts, offices, satellites, skill and need lists, consent texts (idempotent)."""
         from app.offices.reference import load_reference_data
+        from app.people.reference import load_people_reference
 
         click.echo(f"reference data: {load_reference_data()}")
+        click.echo(f"people lists and consent texts: {load_people_reference()}")
 
     @app.cli.command("purge-used-links")
     @click.option("--days", default=30, show_default=True, help="Keep spent link ids this long.")

@@ -13,7 +13,9 @@ from app.core.timeutil import utcnow
 from app.extensions import db
 from app.offices.models import District, Office
 from app.offices.reference import load_reference_data
-from app.people.models import Organisation, VolunteerLanguage, VolunteerProfile
+from app.people.models import (Organisation, OrganisationState, OrganisationType, VolunteerLanguage,
+                               VolunteerProfile)
+from app.people.reference import load_people_reference
 
 FIRST = ["Anna", "Jonas", "Maria", "Lukas", "Fatima", "Ahmad", "Olena", "Mehmet", "Sophie", "Yusuf",
          "Elif", "Thomas", "Sara", "Dmytro", "Leyla", "Peter", "Amina", "Karim", "Ursula", "Hamid",
@@ -24,16 +26,16 @@ LAST = ["Müller", "Schmidt", "Yılmaz", "Haddad", "Kowalenko", "Becker", "Hoffm
         "Wolf", "Öztürk", "Schröder", "Nazari", "Neumann", "Ibrahim", "Schwarz", "Kaya", "Zimmermann",
         "Petrenko", "Braun", "Mahmoud", "Krüger", "Hosseini", "Hartmann", "Abebe", "Lange", "Ahmadi"]
 LANGS = ["ar", "en", "fa", "ku", "uk", "tr", "ru", "ti", "prs", "fr"]
-LEVELS = ["A2", "B1", "B2", "C1", "C2", "native"]
+LEVELS = [1, 2, 2, 3, 3, 4]  # LanguageLevel: basic, good, fluent, native
 ORGS = [
     ("Sportverein Eintracht Brackel", "association", "Brackel"),
     ("Ev. Kirchengemeinde Hörde", "parish", "Hörde"),
     ("Nachbarschaftsinitiative Nordstadt", "initiative", "Innenstadt-Nord"),
     ("Grundschule am Hafen", "school", "Innenstadt-Nord"),
     ("Kulturverein Lütgendortmund", "association", "Lütgendortmund"),
-    ("Wohnungsgesellschaft Dortmund-Ost", "landlord", "Scharnhorst"),
+    ("Wohnungsgesellschaft Dortmund-Ost", "company", "Scharnhorst"),
     ("Jobcenter Dortmund, Team Integration", "administration", "Innenstadt-West"),
-    ("Moscheegemeinde Eving", "parish", "Eving"),
+    ("Moscheegemeinde Eving", "mosque", "Eving"),
 ]
 
 DEMO_LOGINS = [
@@ -50,6 +52,7 @@ def seed_demo(volunteers: int = 300, only_if_empty: bool = False) -> dict[str, i
     if only_if_empty and db.session.scalar(select(func.count()).select_from(User)):
         return created
     load_reference_data()
+    load_people_reference()
     rng = random.Random(20261125)  # deterministic: the same demo on every machine
     pw = hash_password(current_app.config["DEMO_PASSWORD"])  # hashed once, shared by the demo
     now = utcnow()
@@ -83,7 +86,7 @@ def seed_demo(volunteers: int = 300, only_if_empty: bool = False) -> dict[str, i
                  locale=rng.choice(["de", "de", "de", "en"]))
         if u is None:
             continue
-        profile = VolunteerProfile(user=u, district=district)
+        profile = VolunteerProfile(user=u, district=district, offices=[district.office] if district.office else [])
         profile.languages = [VolunteerLanguage(code="de", level=rng.choice(LEVELS[2:]))] + [
             VolunteerLanguage(code=c, level=lv) for c, lv in zip(langs, levels)]
         db.session.add(profile)
@@ -94,7 +97,8 @@ def seed_demo(volunteers: int = 300, only_if_empty: bool = False) -> dict[str, i
     for i, (name, kind, district) in enumerate(ORGS, start=1):
         if name in known_orgs:
             continue
-        org = Organisation(name=name, kind=kind, district=by_name[district], approved_at=now)
+        org = Organisation(name=name, kind=OrganisationType(kind), districts=[by_name[district]],
+                           state=OrganisationState.APPROVED, approved_at=now, decided_at=now)
         db.session.add(org)
         contact = user(f"kontakt{i:02d}@partner.example", f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                        Role.PARTNER)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from typing import Any
+
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.timeutil import utcnow
@@ -19,3 +21,30 @@ class UsedToken(db.Model):
     jti: Mapped[str] = mapped_column(String(32), primary_key=True)
     purpose: Mapped[str] = mapped_column(String(40))
     used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(db.Model):
+    """Who did what to which record in which office. Written by `app.core.audit.record` in the
+    caller's transaction; the app has no way to edit or delete an entry.
+
+    The actor's name is copied in, so an entry still reads right after the account is gone;
+    `detail` holds a few structured facts (changed field names, old and new states), never
+    free text about a person."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_office_at", "office_id", "at"),
+        Index("ix_audit_entries_record", "record_type", "record_id"),
+        Index("ix_audit_entries_actor", "actor_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # no foreign keys: an entry outlives the account, the record and even the office
+    actor_id: Mapped[int | None]
+    actor_name: Mapped[str] = mapped_column(String(120), default="")
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int | None]
+    office_id: Mapped[int | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -76,9 +76,13 @@ def consume_token(purpose: str, token: str, max_age: int | None) -> TokenData:
     return data
 
 
+MIN_PURGE_DAYS = 15
+
+
 def purge_used(days: int = 30) -> int:
     """Delete spent ids older than `days`; links that old have expired anyway (the longest
-    lifetime is an invitation's seven days), so forgetting them re-opens nothing."""
+    single-use lifetime is the 14 days of an "undo this e-mail change" link), so forgetting
+    them re-opens nothing."""
     from datetime import timedelta
 
     from sqlalchemy import delete
@@ -86,8 +90,8 @@ def purge_used(days: int = 30) -> int:
     from app.core.models import UsedToken
     from app.core.timeutil import utcnow
 
-    if days < 8:
-        raise ValueError("keep spent links at least 8 days (longer than any link lives)")
+    if days < MIN_PURGE_DAYS:
+        raise ValueError(f"keep spent links at least {MIN_PURGE_DAYS} days (longer than any link lives)")
     result = db.session.execute(delete(UsedToken).where(UsedToken.used_at < utcnow() - timedelta(days=days)))
     db.session.commit()
     return result.rowcount or 0
