@@ -89,6 +89,24 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "willkommen-demo")
 
+    # The operator of this site, shown in the Impressum (§ 5 DDG) and named as controller on the
+    # privacy page. The defaults are placeholders for development: set every OPERATOR_* variable
+    # for production (the pages say "placeholder" until OPERATOR_NAME is set).
+    OPERATOR_IS_PLACEHOLDER = not os.environ.get("OPERATOR_NAME")
+    OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "[Platzhalter] Stadt Dortmund – Sozialamt")
+    OPERATOR_STREET = os.environ.get("OPERATOR_STREET", "[Platzhalter] Musterstraße 1")
+    OPERATOR_POSTCODE = os.environ.get("OPERATOR_POSTCODE", "44135")
+    OPERATOR_CITY = os.environ.get("OPERATOR_CITY", "Dortmund")
+    OPERATOR_REPRESENTATIVE = os.environ.get("OPERATOR_REPRESENTATIVE", "[Platzhalter] Vorname Nachname, Leitung")
+    OPERATOR_EMAIL = os.environ.get("OPERATOR_EMAIL", "kontakt@willkommen.example")
+    OPERATOR_PHONE = os.environ.get("OPERATOR_PHONE", "+49 231 0000000")
+    OPERATOR_CONTENT_RESPONSIBLE = os.environ.get("OPERATOR_CONTENT_RESPONSIBLE", "[Platzhalter] Vorname Nachname, Anschrift wie oben")
+    OPERATOR_VAT_ID = os.environ.get("OPERATOR_VAT_ID", "")  # only where there is one
+    OPERATOR_REGISTER = os.environ.get("OPERATOR_REGISTER", "")  # e.g. "Vereinsregister Dortmund VR 1234"
+    OPERATOR_DPO_NAME = os.environ.get("OPERATOR_DPO_NAME", "[Platzhalter] Datenschutzbeauftragte")
+    OPERATOR_DPO_EMAIL = os.environ.get("OPERATOR_DPO_EMAIL", "datenschutz@willkommen.example")
+    OPERATOR_DPO_ADDRESS = os.environ.get("OPERATOR_DPO_ADDRESS", "")  # empty: the operator's address
+
 
 class DevelopmentConfig(Config):
     DEBUG = _bool("FLASK_DEBUG", False)

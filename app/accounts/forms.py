@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from app.core.forms import BaseForm
+from app.core.forms import BaseForm, MultiCheckboxField
 from app.core.passwords import password_problem
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
@@ -119,7 +119,7 @@ class CoordinatorForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")), Length(max=120)])
     email = email_field()
     role = SelectField(_l("Role"), choices=[("coordinator", _l("Coordinator")), ("admin", _l("Administrator"))])
-    offices = SelectMultipleField(_l("Offices"), coerce=int)
+    offices = MultiCheckboxField(_l("Offices"), coerce=int)
 
     def validate_offices(self, field):
         if self.role.data == "coordinator" and not field.data:
@@ -127,7 +127,7 @@ class CoordinatorForm(BaseForm):
 
 
 class AssignOfficesForm(BaseForm):
-    offices = SelectMultipleField(_l("Offices"), coerce=int)
+    offices = MultiCheckboxField(_l("Offices"), coerce=int)
 
 
 class RoleForm(BaseForm):
@@ -136,4 +136,4 @@ class RoleForm(BaseForm):
     role = SelectField(_l("Role"), choices=[
         ("volunteer", _l("Volunteer")), ("partner", _l("Partner contact")),
         ("coordinator", _l("Coordinator")), ("admin", _l("Administrator"))])
-    offices = SelectMultipleField(_l("Offices (for coordinators)"), coerce=int)
+    offices = MultiCheckboxField(_l("Offices (for coordinators)"), coerce=int)

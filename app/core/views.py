@@ -23,9 +23,24 @@ def index():
     return render_template("core/index.html", offices=public_offices())
 
 
+OPERATOR_KEYS = ("NAME", "STREET", "POSTCODE", "CITY", "REPRESENTATIVE", "EMAIL", "PHONE",
+                 "CONTENT_RESPONSIBLE", "VAT_ID", "REGISTER", "DPO_NAME", "DPO_EMAIL", "DPO_ADDRESS",
+                 "IS_PLACEHOLDER")
+
+
+def _operator() -> dict:
+    """The site's operator from the OPERATOR_* settings (Impressum and privacy page)."""
+    return {key.lower(): current_app.config.get(f"OPERATOR_{key}", "") for key in OPERATOR_KEYS}
+
+
 @bp.get("/datenschutz")
 def privacy():
-    return render_template("core/privacy.html")
+    return render_template("core/privacy.html", operator=_operator())
+
+
+@bp.get("/impressum")
+def impressum():
+    return render_template("core/impressum.html", operator=_operator())
 
 
 @bp.get("/healthz")

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from app.core.forms import BaseForm
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from app.core.forms import BaseForm, IntegerField, MultiCheckboxField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 POSTCODE = Regexp(r"^\d{5}$", message=_l("A postcode has five digits."))
 
@@ -19,8 +19,9 @@ class OfficeForm(BaseForm):
     phone = StringField(_l("Phone"), validators=[Length(max=40)])
     email = StringField(_l("E-mail address"), validators=[Optional(), Email(message=_l("This is not a valid e-mail address.")), Length(max=254)])
     opening_hours = TextAreaField(_l("Opening hours"), validators=[Length(max=1000)])
-    founded_year = IntegerField(_l("Founded in"), validators=[Optional(), NumberRange(min=1990, max=2100, message=_l("Please enter a year."))])
-    districts = SelectMultipleField(_l("Districts"), coerce=int)
+    founded_year = IntegerField(_l("Founded in"), validators=[Optional()], min=1990, max=2100,
+                                message=_l("Please enter a year from %(min)s to %(max)s."))
+    districts = MultiCheckboxField(_l("Districts"), coerce=int)
 
 
 class SatelliteForm(BaseForm):

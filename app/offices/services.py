@@ -75,6 +75,10 @@ def offices_overview(stmt) -> list[Office]:
 
 
 def public_offices() -> list[Office]:
-    """Offices with districts and active satellite locations for the public start page."""
+    """Offices with districts and active satellite locations for the public start page.
+
+    Only active satellite locations are loaded (Office.satellites holds just those here); the
+    page shows every office's address, phone, e-mail and hours to anyone, logged in or not."""
     return list(db.session.scalars(select(Office).options(
-        selectinload(Office.districts), selectinload(Office.satellites)).order_by(Office.name)))
+        selectinload(Office.districts),
+        selectinload(Office.satellites.and_(SatelliteLocation.active.is_(True)))).order_by(Office.name)))

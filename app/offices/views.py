@@ -29,10 +29,10 @@ def show_office(office_id: int):
 def _office_form(office=None) -> OfficeForm:
     form = OfficeForm(obj=office)
     districts = services.all_districts()
-    form.districts.choices = [
-        (d.id, d.name + (f" ({d.office.name})" if d.office and d.office is not office else ""))
-        for d in districts
-    ]
+    form.districts.choices = [(d.id, d.name) for d in districts]
+    # Said next to the checkbox, so that nobody moves another office's district by accident.
+    form.districts.notes = {d.id: _("currently: %(office)s", office=d.office.name)
+                            for d in districts if d.office is not None and d.office is not office}
     if office is not None and not form.is_submitted():
         form.districts.data = [d.id for d in office.districts]
     return form
