@@ -71,7 +71,7 @@ def outbox():
     page = paginate(stmt, request.args.get("page", 1, type=int), per_page=50)
     suppressed = db.session.scalars(select(SuppressedAddress).order_by(SuppressedAddress.created_at.desc()).limit(50)).all()
     return render_template("mail/outbox.html", page=page, status=status, form=form, suppressed=suppressed,
-                           statuses=[s.value for s in MailStatus])
+                           statuses=[s.value for s in MailStatus], kinds=KINDS)
 
 
 # ---------------------------------------------------------------- template overrides (admins)
