@@ -6,10 +6,12 @@ import logging
 import re
 from contextvars import ContextVar
 from datetime import timedelta
+from email.utils import formataddr
 from typing import Any, Mapping
 
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
@@ -354,29 +356,119 @@ def mark_bounced(email: str, note: str = "") -> None:
 
 
 # ---------------------------------------------------------------- coordinator messages
-def render_message_mail(row: OutboxMail) -> tuple[str, str, str, dict[str, str]]:
-    """A coordinator's message for one recipient, with their own unsubscribe link."""
-    msg = row.message
-    link = unsubscribe_link(row.to_address)
+def volunteers_audience(office, district=None, language: str | None = None) -> dict[str, Any]:
+    """Who a message goes to, as data: rendered per reader in their language."""
+    return {"key": "volunteers", "office_id": office.id,
+            "district_id": district.id if district is not None else None,
+            "place": (district or office).name, "language": language or None}
+
+
+def describe_audience(data: Mapping[str, Any] | None, fallback: str = "", *,
+                      short: bool = False) -> str:
+    """Why the recipients get a message, in the current locale: for the mail's footer
+    ("you are registered as a volunteer in Brackel"), or `short` for lists ("Volunteers in
+    Brackel"). A message without data keeps the text it was sent with."""
+    if not data or data.get("key") != "volunteers" or not data.get("place"):
+        return fallback
+    from app.core.templating import language_name
+
+    place, language = data["place"], data.get("language")
+    if short:
+        if language:
+            return _("Volunteers in %(place)s who speak %(language)s", place=place,
+                     language=language_name(language))
+        return _("Volunteers in %(place)s", place=place)
+    if language:
+        return _("you are registered as a volunteer in %(place)s and speak %(language)s",
+                 place=place, language=language_name(language))
+    return _("you are registered as a volunteer in %(place)s", place=place)
+
+
+# The writer's own greeting or closing, so that a mail has exactly one of each: where the
+# coordinator greets or signs, the template's greeting or signature is left out.
+_GREETING = re.compile(
+    r"^(hallo|hello|hi|hey|liebe[rs]?|liebe/r|liebe\*r|sehr geehrte[rs]?|guten (tag|morgen|abend)|"
+    r"dear|moin|servus|grüß gott|good (morning|afternoon|evening)|salut|salam|merhaba)\b",
+    re.IGNORECASE)
+_CLOSING = re.compile(
+    r"^((viele|liebe|beste|herzliche|freundliche|schöne|sonnige|mit (freundlichen|besten|"
+    r"herzlichen|lieben|vielen))\s+)?(grüße|grüsse|gruß|gruss)\b|^(lg|vg|mfg|bg)\b|"
+    r"^((best|kind|warm|warmest)\s+)?regards\b|^(best wishes|many thanks|thank you|thanks|"
+    r"cheers|yours|sincerely|bis bald)\b",
+    re.IGNORECASE)
+
+
+def own_greeting_and_signature(body: str, sender_name: str = "") -> tuple[bool, bool]:
+    """Whether the text starts with its own greeting and ends with its own closing."""
+    lines = [line.strip() for line in str(body).replace("\r\n", "\n").split("\n") if line.strip()]
+    if not lines:
+        return False, False
+    first = lines[0]
+    greets = bool(_GREETING.match(first)) and (first.endswith((",", "!")) or len(first) <= 40)
+    names = {n.casefold() for n in (sender_name.strip(), sender_name.strip().split(" ")[0]) if n}
+    signs = any(len(line) <= 60 and _CLOSING.match(line) for line in lines[-4:]) or (
+        lines[-1].rstrip(".,!").casefold() in names)
+    return greets, signs
+
+
+def reply_to_address(sender, office) -> tuple[str, str] | None:
+    """Where replies to a message go, as (name, address): the coordinator who wrote it, else
+    the office."""
+    if sender is not None and getattr(sender, "active", True) and getattr(sender, "email", ""):
+        return " ".join(str(sender.name or "").split()), sender.email
+    if office is not None and getattr(office, "email", ""):
+        return " ".join(str(office.name or "").split()), office.email
+    return None
+
+
+def reply_to(sender, office) -> str | None:
+    """The Reply-To header's value (names without line breaks, encoded where needed)."""
+    pair = reply_to_address(sender, office)
+    if pair is None:
+        return None
+    try:
+        return formataddr(pair) if pair[0] else pair[1]
+    except (UnicodeError, ValueError):
+        return pair[1]
+
+
+def render_message(msg, *, to_name: str, to_address: str, unsubscribe: str
+                   ) -> tuple[str, str, str, dict[str, str]]:
+    """Subject, text, HTML and extra headers of a coordinator's message for one recipient, in
+    the current locale (the worker sets the recipient's). `msg` is a Message or anything with
+    its attributes (the compose form's preview)."""
+    sender_name = msg.sender.name if msg.sender else ""
+    own_greeting, own_signature = own_greeting_and_signature(msg.body, sender_name)
     context = {
-        "user": {"name": row.to_name, "email": row.to_address},
+        "user": {"name": to_name, "email": to_address},
         "subject": msg.subject,
         "body": msg.body,
         "body_html": text_to_html(msg.body),
-        "audience": msg.audience,
-        "sender": msg.sender.name if msg.sender else "",
+        "audience": describe_audience(msg.audience_data, msg.audience),
+        "sender": sender_name,
         "office": msg.office.name if msg.office else "",
-        "unsubscribe_link": link,
+        "greeting": not own_greeting,
+        "signature": not own_signature and bool(sender_name or msg.office),
+        "unsubscribe_link": unsubscribe,
     }
-    subject = msg.subject
     text = render_template("email/coordinator_message.txt", **context)
     html = render_template("email/coordinator_message.html", **context)
-    headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    return subject, text, html, headers
+    headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    answer_to = reply_to(msg.sender, msg.office)
+    if answer_to:
+        headers["Reply-To"] = answer_to
+    return msg.subject, text, html, headers
 
 
-def send_message(*, sender, office_id: int | None, subject: str, body: str, audience: str,
-                 recipients: Select, client_token: str | None = None) -> Message:
+def render_message_mail(row: OutboxMail) -> tuple[str, str, str, dict[str, str]]:
+    """A coordinator's message for one recipient, with their own unsubscribe link."""
+    return render_message(row.message, to_name=row.to_name, to_address=row.to_address,
+                          unsubscribe=unsubscribe_link(row.to_address))
+
+
+def send_message(*, sender, office_id: int | None, subject: str, body: str, audience: str = "",
+                 recipients: Select, client_token: str | None = None,
+                 audience_data: Mapping[str, Any] | None = None) -> Message:
     """Queue a coordinator's message to everyone `recipients` selects, set-based.
 
     `recipients` is a SELECT of (user_id, email, name, locale) columns. One INSERT … SELECT
@@ -390,8 +482,12 @@ def send_message(*, sender, office_id: int | None, subject: str, body: str, audi
             return sent  # the same form sent twice: once is enough
         if sent is not None:
             client_token = None  # an edited resend, or someone else's token: a new message
+    if audience_data and not audience:
+        audience = describe_audience(audience_data)  # in the sender's language, as a fallback
     message = Message(office_id=office_id, sender_id=sender.id if sender else None,
-                      subject=subject.strip(), body=body, audience=audience, client_token=client_token)
+                      subject=subject.strip(), body=body, audience=audience[:255],
+                      audience_data=dict(audience_data) if audience_data else None,
+                      client_token=client_token)
     db.session.add(message)
     try:
         db.session.flush()

@@ -120,5 +120,5 @@ def test_outbox_shows_kinds_by_their_names(app, client, make, auth):
         db.session.commit()
     auth.login(make.admin())
     html = client.get("/admin/outbox").get_data(as_text=True)
-    assert "<td>Passwort zurücksetzen</td>" in html
+    assert 'data-label="Art">Passwort zurücksetzen</td>' in html
     assert "password_reset" not in html
