@@ -473,7 +473,10 @@ def send_message(*, sender, office_id: int | None, subject: str, body: str, audi
 
     `recipients` is a SELECT of (user_id, email, name, locale) columns. One INSERT … SELECT
     writes all outbox rows, so 10,000 recipients cost one statement, not 10,000. Suppressed
-    addresses are queued too and show up as 'skipped' in the log, visibly."""
+    addresses are queued too and show up as 'skipped' in the log, visibly.
+
+    `audience_data` (e.g. from `volunteers_audience`) says why they get it as data, so each mail
+    says it in its recipient's language; `audience` is a fixed text for callers without data."""
     if client_token:
         sent = db.session.scalar(select(Message).where(Message.client_token == client_token))
         same = sent is not None and (sent.sender_id, sent.office_id, sent.subject, sent.body) == (
