@@ -35,6 +35,10 @@ class Message(db.Model):
     body: Mapped[str] = mapped_column(Text)
     # Why the recipients get it, shown in every copy ("You are a volunteer registered in ...").
     audience: Mapped[str] = mapped_column(String(255))
+    # The same as data ({"key": "volunteers", "place": …, "language": …}), so that every
+    # recipient reads it in their own language (app.mail.services.describe_audience). Messages
+    # without it show `audience` as written.
+    audience_data: Mapped[dict | None] = mapped_column(db.JSON)
     recipient_count: Mapped[int] = mapped_column(default=0)
     # A random token from the compose form: a double click or a resubmit sends nothing twice.
     client_token: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -3,13 +3,18 @@ transaction. Nothing here talks to an SMTP server; the worker does (app/mail/wor
 from __future__ import annotations
 
 import logging
+import re
+from contextvars import ContextVar
 from datetime import timedelta
+from email.utils import formataddr
 from typing import Any, Mapping
 
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from jinja2 import StrictUndefined, nodes
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, insert, literal, select
@@ -40,55 +45,190 @@ _ALLOWED_NODES = (
 _ALLOWED_FILTERS = {"upper", "lower", "title", "capitalize", "trim", "default", "d", "e", "escape",
                     "length", "count", "first", "last", "int", "string", "round", "abs"}
 MAX_RENDERED = 50_000  # characters of one rendered subject or body
+MAX_REPEAT = 10_000  # characters one `*` may build
+MAX_FORMAT_FIELD = 999  # width or precision of one %-conversion ("%05d", "%.2f")
+
+# Readable reasons, shown in the language of whoever reads them (lazy strings).
+_NODE_REASONS = {
+    "For": _l("Loops (%(tag)s) cannot be used in mail templates.", tag="{% for %}"),
+    "Macro": _l("Macros (%(tag)s) cannot be used in mail templates.", tag="{% macro %}"),
+    "Call": _l("Functions such as %(example)s cannot be called in mail templates.",
+               example="range()"),
+    "Assign": _l("Own variables (%(tag)s) cannot be used in mail templates.", tag="{% set %}"),
+}
+
+
+class TemplateInvalid(ValueError):
+    """An office's template override does not render. `reason` is a readable, translated text
+    (a lazy string, so it reads in the language of whoever sees it); `detail` is the raw error
+    for the log."""
+
+    def __init__(self, reason: Any, detail: str = ""):
+        super().__init__(detail or str(reason))
+        self.reason = reason
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return str(self.reason)
+
+
+class _TooLong(SecurityError):
+    """A value or the whole text would exceed the limits."""
+
+
+class _OperatorRefused(SecurityError):
+    """An operator that templates may not use (**)."""
+
+
+def _allowed_variables(context: Mapping[str, Any]) -> str:
+    return ", ".join(sorted(context))
+
+
+def _explain(exc: Exception, context: Mapping[str, Any]) -> Any:
+    """A readable, translated reason for why a template does not render (no raw Jinja text)."""
+    message = str(exc)
+    if isinstance(exc, _TooLong):
+        return _l("The text would be too long.")
+    if isinstance(exc, _OperatorRefused):
+        return _l("The ** operator cannot be used in mail templates.")
+    if isinstance(exc, TemplateSyntaxError):
+        if "endif" in message:
+            return _l("An %(tag)s is not closed with %(end)s.", tag="{% if %}", end="{% endif %}")
+        return _l("Line %(line)d contains a mistake. Check that every %(open)s is closed with "
+                  "%(close)s and every %(open_tag)s with %(close_tag)s.", line=exc.lineno or 1,
+                  open="{{", close="}}", open_tag="{%", close_tag="%}")
+    if isinstance(exc, UndefinedError):
+        match = re.search(r"^'([^']+)' is undefined", message)
+        if match:
+            return _l("The variable %(name)s does not exist. You can use: %(variables)s.",
+                      name=match.group(1), variables=_allowed_variables(context))
+        return _l("A part of a variable does not exist (for example a misspelt name after the "
+                  "dot). You can use: %(variables)s.", variables=_allowed_variables(context))
+    if isinstance(exc, SecurityError):
+        return _l("This is not allowed in mail templates.")
+    if isinstance(exc, ZeroDivisionError):
+        return _l("A number is divided by zero.")
+    if isinstance(exc, (TypeError, ValueError, OverflowError)):
+        return _l("Values are combined that do not fit together (for example a text and a "
+                  "number added).")
+    return _l("The template cannot be used with the example data.")
 
 
 def _check_source(source: str) -> None:
     try:
         tree = _sandbox.parse(source)
     except Exception as exc:
-        raise TemplateInvalid(str(exc)) from exc
+        raise TemplateInvalid(_explain(exc, {}), str(exc)) from exc
     for node in tree.find_all(nodes.Node):
         if not isinstance(node, _ALLOWED_NODES):
-            raise TemplateInvalid(f"{type(node).__name__} is not allowed in mail templates")
+            name = type(node).__name__
+            reason = _NODE_REASONS.get(name) or _l(
+                "This instruction cannot be used in mail templates. You can use variables, "
+                "conditions (%(tag)s) and simple filters.", tag="{% if %}")
+            raise TemplateInvalid(reason, f"{name} is not allowed in mail templates")
         if isinstance(node, nodes.Filter) and node.name not in _ALLOWED_FILTERS:
-            raise TemplateInvalid(f"the filter {node.name!r} is not allowed in mail templates")
+            raise TemplateInvalid(
+                _l("The filter %(name)s cannot be used. Possible filters: %(filters)s.",
+                   name=node.name, filters=", ".join(sorted(_ALLOWED_FILTERS))),
+                f"the filter {node.name!r} is not allowed in mail templates")
+
+
+# What the template being rendered may still write; None outside _render_limited.
+_budget: ContextVar[list[int] | None] = ContextVar("mail_template_budget", default=None)
+
+
+def _count_output(value: Any) -> Any:
+    """Jinja's `finalize`: runs on every {{ … }} value as it is produced, so the output limit
+    holds while the text is built, not only after a whole chunk of it exists."""
+    budget = _budget.get()
+    if budget is None:
+        return value
+    text = value if isinstance(value, str) else str(value)
+    budget[0] -= len(text)
+    if budget[0] < 0:
+        raise _TooLong("the text would be too long")
+    return text
 
 
 def _render_limited(source: str, context: Mapping[str, Any]) -> str:
-    parts, size = [], 0
-    for chunk in _sandbox.from_string(source).generate(**context):
-        size += len(chunk)
-        if size > MAX_RENDERED:
-            raise TemplateInvalid("the text would be too long")
-        parts.append(chunk)
-    return "".join(parts)
+    template = _sandbox.from_string(source)
+    token = _budget.set([MAX_RENDERED])
+    try:
+        parts, size = [], 0
+        for chunk in template.generate(**context):
+            size += len(chunk)
+            if size > MAX_RENDERED:
+                raise _TooLong("the text would be too long")
+            parts.append(chunk)
+        return "".join(parts)
+    finally:
+        _budget.reset(token)
+
+
+def _format_is_too_wide(fmt: str) -> bool:
+    """Whether a %-format string asks for a huge width or precision ("%0500000000d",
+    "%(name).900000s") or takes them from the arguments ("%*d"). Scans like Python does:
+    a mapping key may hold nested parentheses."""
+    i, n = 0, len(fmt)
+    while True:
+        i = fmt.find("%", i)
+        if i < 0:
+            return False
+        i += 1
+        if i < n and fmt[i] == "(":
+            depth, i = 1, i + 1
+            while i < n and depth:
+                depth += {"(": 1, ")": -1}.get(fmt[i], 0)
+                i += 1
+        while i < n and fmt[i] in "#0- +":
+            i += 1
+        for part in ("width", "precision"):
+            if i < n and fmt[i] == "*":
+                return True
+            j = i
+            while j < n and fmt[j] in "0123456789":
+                j += 1
+            if j > i and int(fmt[i:j][:6]) > MAX_FORMAT_FIELD:
+                return True
+            i = j
+            if part == "width":
+                if i < n and fmt[i] == ".":
+                    i += 1
+                else:
+                    break
+        i += 1  # the conversion character ("d", "s", "%", ...)
 
 
 class _LimitedSandbox(SandboxedEnvironment):
-    """Jinja's sandbox, plus: no huge strings or numbers from `*` and `**` (an admin's typo
-    must not eat the server's memory)."""
+    """Jinja's sandbox, plus: no huge strings or numbers from `*`, `**`, `%` and `+` (an admin's
+    typo must not eat the server's memory). Intercepted operators are also never folded into
+    constants when the template is compiled, so the check runs before anything is built."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def call_binop(self, context, operator, left, right):
         if operator == "**":
-            raise SecurityError("the ** operator is not allowed in mail templates")
-        sizes = [len(x) for x in (left, right) if isinstance(x, (str, list, tuple))]
-        factors = [x for x in (left, right) if isinstance(x, int)]
-        if sizes and factors and max(factors) * max(sizes) > 10_000:
-            raise SecurityError("result too large")
+            raise _OperatorRefused("the ** operator is not allowed in mail templates")
+        if operator == "*":
+            sizes = [len(x) for x in (left, right) if isinstance(x, (str, list, tuple))]
+            factors = [x for x in (left, right) if isinstance(x, int)]
+            if sizes and factors and max(factors) * max(sizes) > MAX_REPEAT:
+                raise _TooLong("result too large")
+        elif operator == "%":
+            if isinstance(left, str) and _format_is_too_wide(left):
+                raise _TooLong("format field too wide")
+        elif operator == "+":
+            if (isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple))
+                    and len(left) + len(right) > MAX_RENDERED):
+                raise _TooLong("result too large")
         return super().call_binop(context, operator, left, right)
 
 
 # StrictUndefined: a misspelt variable is refused when saving, not mailed as an empty gap.
-_sandbox = _LimitedSandbox(autoescape=False, undefined=StrictUndefined)
+_sandbox = _LimitedSandbox(autoescape=False, undefined=StrictUndefined, finalize=_count_output)
 
 
 log = logging.getLogger(__name__)
-
-
-class TemplateInvalid(ValueError):
-    """An office's template override does not render."""
 
 
 def _flat(context: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,9 +254,9 @@ def check_override(subject: str, body: str, context: Mapping[str, Any]) -> tuple
     except TemplateInvalid:
         raise
     except Exception as exc:  # unknown variable, sandbox, type errors: all refuse
-        raise TemplateInvalid(str(exc) or type(exc).__name__) from exc
+        raise TemplateInvalid(_explain(exc, context), str(exc) or type(exc).__name__) from exc
     if "\n" in rendered_subject or "\r" in rendered_subject:
-        raise TemplateInvalid("the subject must be one line")
+        raise TemplateInvalid(_l("The subject must be one line."), "the subject must be one line")
     return rendered_subject, rendered_body
 
 
@@ -216,34 +356,127 @@ def mark_bounced(email: str, note: str = "") -> None:
 
 
 # ---------------------------------------------------------------- coordinator messages
-def render_message_mail(row: OutboxMail) -> tuple[str, str, str, dict[str, str]]:
-    """A coordinator's message for one recipient, with their own unsubscribe link."""
-    msg = row.message
-    link = unsubscribe_link(row.to_address)
+def volunteers_audience(office, district=None, language: str | None = None) -> dict[str, Any]:
+    """Who a message goes to, as data: rendered per reader in their language."""
+    return {"key": "volunteers", "office_id": office.id,
+            "district_id": district.id if district is not None else None,
+            "place": (district or office).name, "language": language or None}
+
+
+def describe_audience(data: Mapping[str, Any] | None, fallback: str = "", *,
+                      short: bool = False) -> str:
+    """Why the recipients get a message, in the current locale: for the mail's footer
+    ("you are registered as a volunteer in Brackel"), or `short` for lists ("Volunteers in
+    Brackel"). A message without data keeps the text it was sent with."""
+    if not data or data.get("key") != "volunteers" or not data.get("place"):
+        return fallback
+    from app.core.templating import language_name
+
+    place, language = data["place"], data.get("language")
+    if short:
+        if language:
+            return _("Volunteers in %(place)s who speak %(language)s", place=place,
+                     language=language_name(language))
+        return _("Volunteers in %(place)s", place=place)
+    if language:
+        return _("you are registered as a volunteer in %(place)s and speak %(language)s",
+                 place=place, language=language_name(language))
+    return _("you are registered as a volunteer in %(place)s", place=place)
+
+
+# The writer's own greeting or closing, so that a mail has exactly one of each: where the
+# coordinator greets or signs, the template's greeting or signature is left out.
+_GREETING = re.compile(
+    r"^(hallo|hello|hi|hey|liebe[rs]?|liebe/r|liebe\*r|sehr geehrte[rs]?|guten (tag|morgen|abend)|"
+    r"dear|moin|servus|grüß gott|good (morning|afternoon|evening)|salut|salam|merhaba)\b",
+    re.IGNORECASE)
+_CLOSING = re.compile(
+    r"^((viele|liebe|beste|herzliche|freundliche|schöne|sonnige|mit (freundlichen|besten|"
+    r"herzlichen|lieben|vielen))\s+)?(grüße|grüsse|gruß|gruss)\b|^(lg|vg|mfg|bg)\b|"
+    r"^((best|kind|warm|warmest)\s+)?regards\b|^(best wishes|many thanks|thank you|thanks|"
+    r"cheers|yours|sincerely|bis bald)\b",
+    re.IGNORECASE)
+
+
+def own_greeting_and_signature(body: str, sender_name: str = "") -> tuple[bool, bool]:
+    """Whether the text starts with its own greeting and ends with its own closing."""
+    lines = [line.strip() for line in str(body).replace("\r\n", "\n").split("\n") if line.strip()]
+    if not lines:
+        return False, False
+    first = lines[0]
+    greets = bool(_GREETING.match(first)) and (first.endswith((",", "!")) or len(first) <= 40)
+    names = {n.casefold() for n in (sender_name.strip(), sender_name.strip().split(" ")[0]) if n}
+    signs = any(len(line) <= 60 and _CLOSING.match(line) for line in lines[-4:]) or (
+        lines[-1].rstrip(".,!").casefold() in names)
+    return greets, signs
+
+
+def reply_to_address(sender, office) -> tuple[str, str] | None:
+    """Where replies to a message go, as (name, address): the coordinator who wrote it, else
+    the office."""
+    if sender is not None and getattr(sender, "active", True) and getattr(sender, "email", ""):
+        return " ".join(str(sender.name or "").split()), sender.email
+    if office is not None and getattr(office, "email", ""):
+        return " ".join(str(office.name or "").split()), office.email
+    return None
+
+
+def reply_to(sender, office) -> str | None:
+    """The Reply-To header's value (names without line breaks, encoded where needed)."""
+    pair = reply_to_address(sender, office)
+    if pair is None:
+        return None
+    try:
+        return formataddr(pair) if pair[0] else pair[1]
+    except (UnicodeError, ValueError):
+        return pair[1]
+
+
+def render_message(msg, *, to_name: str, to_address: str, unsubscribe: str
+                   ) -> tuple[str, str, str, dict[str, str]]:
+    """Subject, text, HTML and extra headers of a coordinator's message for one recipient, in
+    the current locale (the worker sets the recipient's). `msg` is a Message or anything with
+    its attributes (the compose form's preview)."""
+    sender_name = msg.sender.name if msg.sender else ""
+    own_greeting, own_signature = own_greeting_and_signature(msg.body, sender_name)
     context = {
-        "user": {"name": row.to_name, "email": row.to_address},
+        "user": {"name": to_name, "email": to_address},
         "subject": msg.subject,
         "body": msg.body,
         "body_html": text_to_html(msg.body),
-        "audience": msg.audience,
-        "sender": msg.sender.name if msg.sender else "",
+        "audience": describe_audience(msg.audience_data, msg.audience),
+        "sender": sender_name,
         "office": msg.office.name if msg.office else "",
-        "unsubscribe_link": link,
+        "greeting": not own_greeting,
+        "signature": not own_signature and bool(sender_name or msg.office),
+        "unsubscribe_link": unsubscribe,
     }
-    subject = msg.subject
     text = render_template("email/coordinator_message.txt", **context)
     html = render_template("email/coordinator_message.html", **context)
-    headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    return subject, text, html, headers
+    headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    answer_to = reply_to(msg.sender, msg.office)
+    if answer_to:
+        headers["Reply-To"] = answer_to
+    return msg.subject, text, html, headers
 
 
-def send_message(*, sender, office_id: int | None, subject: str, body: str, audience: str,
-                 recipients: Select, client_token: str | None = None) -> Message:
+def render_message_mail(row: OutboxMail) -> tuple[str, str, str, dict[str, str]]:
+    """A coordinator's message for one recipient, with their own unsubscribe link."""
+    return render_message(row.message, to_name=row.to_name, to_address=row.to_address,
+                          unsubscribe=unsubscribe_link(row.to_address))
+
+
+def send_message(*, sender, office_id: int | None, subject: str, body: str, audience: str = "",
+                 recipients: Select, client_token: str | None = None,
+                 audience_data: Mapping[str, Any] | None = None) -> Message:
     """Queue a coordinator's message to everyone `recipients` selects, set-based.
 
     `recipients` is a SELECT of (user_id, email, name, locale) columns. One INSERT … SELECT
     writes all outbox rows, so 10,000 recipients cost one statement, not 10,000. Suppressed
-    addresses are queued too and show up as 'skipped' in the log, visibly."""
+    addresses are queued too and show up as 'skipped' in the log, visibly.
+
+    `audience_data` (e.g. from `volunteers_audience`) says why they get it as data, so each mail
+    says it in its recipient's language; `audience` is a fixed text for callers without data."""
     if client_token:
         sent = db.session.scalar(select(Message).where(Message.client_token == client_token))
         same = sent is not None and (sent.sender_id, sent.office_id, sent.subject, sent.body) == (
@@ -252,8 +485,12 @@ def send_message(*, sender, office_id: int | None, subject: str, body: str, audi
             return sent  # the same form sent twice: once is enough
         if sent is not None:
             client_token = None  # an edited resend, or someone else's token: a new message
+    if audience_data and not audience:
+        audience = describe_audience(audience_data)  # in the sender's language, as a fallback
     message = Message(office_id=office_id, sender_id=sender.id if sender else None,
-                      subject=subject.strip(), body=body, audience=audience, client_token=client_token)
+                      subject=subject.strip(), body=body, audience=audience[:255],
+                      audience_data=dict(audience_data) if audience_data else None,
+                      client_token=client_token)
     db.session.add(message)
     try:
         db.session.flush()
@@ -302,10 +539,14 @@ def default_override_source(kind: str, locale: str) -> tuple[str, str]:
     """A starting point for an override: the standard subject and a text body with variables."""
     spec = KINDS[kind]
     with force_locale(locale):
-        subject = str(spec.subject)
+        subject = _PLACEHOLDER.sub(r"{{ \1 }}", str(spec.subject))
         placeholders = {k: v for k, v in _source_placeholders(spec).items() if k != "subject"}
         body = render_template(f"email/{kind}.txt", subject=subject, **placeholders)
-    return subject.replace("%(subject)s", "{{ subject }}"), body
+    return subject, body
+
+
+# "%(title)s" in a kind's subject, shown to admins as the template variable "{{ title }}".
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _source_placeholders(spec: MailKind) -> dict[str, Any]:
@@ -324,7 +565,7 @@ def preview_override(kind: str, locale: str, subject: str, body: str) -> dict[st
         context = {k: (str(v) if isinstance(v, LazyString) else v) for k, v in spec.example.items()}
         rendered_subject, text = check_override(subject, body, context)
         if not rendered_subject:
-            raise TemplateInvalid("empty subject")
+            raise TemplateInvalid(_l("The subject is empty."), "empty subject")
         html = render_template("email/_override.html", body=text_to_html(text), subject=rendered_subject,
                                **context)
     return {"subject": rendered_subject, "text": text, "html": html}

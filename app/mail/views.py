@@ -58,7 +58,7 @@ def messages():
     stmt = scope_to_offices(select(Message), Message.office_id, current_user).order_by(
         Message.created_at.desc(), Message.id.desc())
     page = paginate(stmt, request.args.get("page", 1, type=int), per_page=30)
-    return render_template("mail/messages.html", page=page)
+    return render_template("mail/messages.html", page=page, audience_of=_audience_of)
 
 
 @bp.get("/messages/<int:message_id>")
@@ -69,7 +69,12 @@ def message_log(message_id: int):
     page = paginate(services.message_log(message.id, status), request.args.get("page", 1, type=int),
                     per_page=100)
     return render_template("mail/message_log.html", message=message, page=page, status=status,
-                           counts=services.status_counts(message.id))
+                           counts=services.status_counts(message.id), audience_of=_audience_of)
+
+
+def _audience_of(message: Message) -> str:
+    """Who a message went to, in the reader's language ("Volunteers in Brackel")."""
+    return services.describe_audience(message.audience_data, message.audience, short=True)
 
 
 # ---------------------------------------------------------------- outbox and bounces (admins)
@@ -89,7 +94,7 @@ def outbox():
     page = paginate(stmt, request.args.get("page", 1, type=int), per_page=50)
     suppressed = db.session.scalars(select(SuppressedAddress).order_by(SuppressedAddress.created_at.desc()).limit(50)).all()
     return render_template("mail/outbox.html", page=page, status=status, form=form, suppressed=suppressed,
-                           statuses=[s.value for s in MailStatus])
+                           statuses=[s.value for s in MailStatus], kinds=KINDS)
 
 
 # ---------------------------------------------------------------- template overrides (admins)

@@ -1,17 +1,23 @@
 """People blueprint. For now: a coordinator writes to the volunteers of an office."""
 from __future__ import annotations
 
+import json
 import secrets
+from types import SimpleNamespace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.core.permissions import can_act_in_office, scope_to_offices, staff_required
+from app.core.security import CSP
 from app.core.templating import language_name
+from app.core.urls import external_url
 from app.extensions import db
-from app.mail.services import send_message
+from app.mail.services import (describe_audience, render_message, reply_to_address, send_message,
+                               volunteers_audience)
 from app.offices.models import District, Office
 from app.people import bp, services
 from app.people.forms import MessageForm
@@ -28,25 +34,68 @@ def compose_message():
         form.token.data = secrets.token_urlsafe(24)
     form.office.choices = [(o.id, o.name) for o in offices]
     office_id = form.office.data if form.office.data in {o.id for o in offices} else offices[0].id
-    districts = db.session.scalars(select(District).where(District.office_id == office_id).order_by(District.name)).all()
-    form.district.choices = [(0, _("all districts of the office"))] + [(d.id, d.name) for d in districts]
+    # Every office's districts, so that the page's script can switch the list at once; without
+    # JavaScript the "show districts" button reloads the form with the chosen office's.
+    by_office: dict[int, list[tuple[int, str]]] = {o.id: [] for o in offices}
+    for d in db.session.scalars(select(District).where(District.office_id.in_(list(by_office)))
+                                .order_by(District.name)):
+        by_office[d.office_id].append((d.id, d.name))
+    all_districts = _("all districts of the office")
+    form.district.choices = [(0, all_districts)] + by_office[office_id]
+    form.district.render_kw = {"data-districts": json.dumps(
+        {str(k): v for k, v in by_office.items()}, ensure_ascii=False, separators=(",", ":"))}
     form.language.choices = [("", _("any language"))] + [(c, language_name(c)) for c in services.COMMON_LANGUAGES]
     preview = None
-    if form.validate_on_submit():
+    if form.is_submitted() and "refresh" in request.form:
+        # Only the office changed: show its districts, check nothing yet.
+        if form.district.data not in {d for d, _n in by_office[office_id]}:
+            form.district.data = 0
+    elif form.validate_on_submit():
         if not can_act_in_office(current_user, form.office.data):
             abort(404)
         recipients = services.volunteer_recipients(form.office.data, form.district.data or None, form.language.data or None)
         office = db.session.get(Office, form.office.data)
         district = db.session.get(District, form.district.data) if form.district.data else None
-        audience = _("you are registered as a volunteer in %(place)s", place=district.name if district else office.name)
-        if form.language.data:
-            audience += _(" and speak %(language)s", language=language_name(form.language.data))
+        audience = volunteers_audience(office, district, form.language.data or None)
         count = services.count_rows(recipients)
         if "send" in request.form and count:
             message = send_message(sender=current_user, office_id=office.id, subject=form.subject.data,
-                                   body=form.body.data, audience=audience, recipients=recipients,
+                                   body=form.body.data, audience_data=audience, recipients=recipients,
                                    client_token=form.token.data)
             flash(_("Your message is on its way to %(n)d people.", n=message.recipient_count), "success")
             return redirect(url_for("mail.message_log", message_id=message.id))
-        preview = {"count": count, "audience": audience}
-    return render_template("people/compose_message.html", form=form, preview=preview)
+        draft = SimpleNamespace(subject=form.subject.data.strip(), body=form.body.data, audience="",
+                                audience_data=audience, sender=current_user, office=office)
+        preview = {"count": count, "audience": describe_audience(audience),
+                   "mails": _preview_mails(draft, recipients)}
+    response = make_response(render_template("people/compose_message.html", form=form, preview=preview))
+    if preview and preview["mails"]:
+        # The HTML version is shown in a sandboxed srcdoc frame, which inherits this page's
+        # policy: allow the mail's inline styles and drop frame-ancestors (it would block that very
+        # frame; X-Frame-Options still keeps this page out of other sites' frames). No scripts.
+        response.headers["Content-Security-Policy"] = (
+            CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+            .replace("frame-ancestors 'none'; ", ""))
+    return response
+
+
+def _preview_mails(draft, recipients) -> list[dict]:
+    """The mail exactly as recipients get it: for the first recipient in each of their
+    languages, rendered by the same code the worker uses."""
+    sub = recipients.subquery()
+    user_id, email, name, locale = list(sub.c)[:4]
+    locales = db.session.scalars(select(locale).distinct().order_by(locale).limit(5)).all()
+    mails = []
+    for loc in sorted(locales, key=lambda code: (code != "de", code)):
+        row = db.session.execute(select(name, email).where(locale == loc).order_by(name, email).limit(1)).first()
+        if row is None:
+            continue
+        with force_locale(loc or "de"):
+            subject, text, html, _headers = render_message(
+                draft, to_name=row[0], to_address=row[1],
+                unsubscribe=external_url("mail.unsubscribe", token="preview"))
+        mails.append({"name": row[0], "email": row[1], "language": language_name(loc or "de"),
+                      "subject": subject, "text": text, "html": html,
+                      "sender": current_app.config["MAIL_DEFAULT_SENDER"],
+                      "reply_to": reply_to_address(draft.sender, draft.office)})
+    return mails

@@ -139,7 +139,7 @@ def test_subject_rendering_to_two_lines_is_refused(client, make, auth):
     auth.login(make.admin())
     r = submit(client, url(office), {"subject": 'Hallo{{ "\\n" }}Bcc: x@example.org', "body": "B", "save": "1"})
     assert r.status_code == 200 and 'id="body-error"' in r.get_data(as_text=True)
-    assert "one line" in r.get_data(as_text=True)
+    assert "Der Betreff muss eine Zeile sein" in r.get_data(as_text=True)  # in the UI language
 
 
 def test_conditions_and_simple_filters_are_allowed(client, make, auth):
