@@ -8,8 +8,10 @@ with the same Message-ID header so mail clients can drop the copy.
 """
 from __future__ import annotations
 
+import base64
 import logging
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -19,7 +21,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.utils import formataddr
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Iterable
 
@@ -146,7 +148,8 @@ class SinkTransport:
     def send(self, msg: FlaskMailMessage) -> None:
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{msg.msgId.strip('<>').split('@')[0]}.eml"
         (self.dir / name).write_bytes(msg.as_bytes())
-        log.info("mail sink: to=%s subject=%r file=%s", ",".join(msg.recipients), msg.subject, name)
+        log.info("mail sink: to=%s subject=%r file=%s", ", ".join(map(str, msg.recipients)),
+                 msg.subject, name)
 
 
 def make_transport():
@@ -159,6 +162,104 @@ def make_transport():
 
 
 # ---------------------------------------------------------------- building a mail
+_SPECIALS = set('()<>[]:;@\\,."')
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 '-]{0,59}")
+_MAX_LINE = 78  # RFC 5322's recommended limit; longer lines are refolded by Python (see below)
+
+
+def format_recipient(name: str | None, address: str) -> str:
+    """`Name <address>` as the entry of Flask-Mail's recipient list (its envelope address is
+    parsed from it): quoted where needed, never pre-encoded, and checked by parsing it back
+    exactly as Flask-Mail and smtplib do. A name that does not come back unchanged is dropped
+    rather than risked. The To header itself is written by `address_header`."""
+    name = (name or "").strip()
+    if not name:
+        return address
+    if "\r" in name or "\n" in name:
+        return f"{name} <{address}>"  # refused as a bad header: this mail fails, visibly
+    if _SPECIALS & set(name):
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        candidate = f'"{quoted}" <{address}>'
+    else:
+        candidate = f"{name} <{address}>"
+    if parseaddr(candidate) == (name, address) and len(getaddresses([candidate])) == 1:
+        return candidate
+    log.warning("recipient name of %s cannot be written safely; sent without it", address)
+    return address
+
+
+def _encoded_words(text: str) -> list[str]:
+    """RFC 2047 encoded words (UTF-8, base64), each at most 72 characters, split only between
+    characters, never inside one."""
+    words, chunk = [], b""
+    for char in text:
+        encoded = char.encode("utf-8")
+        if len(chunk) + len(encoded) > 45:  # 45 bytes → 60 base64 characters
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return [f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words if w]
+
+
+def address_header(name: str, address: str, header: str = "To") -> str | None:
+    """The value of an address header holding exactly one address, whatever the display name
+    contains (quotes, angle brackets, commas, semicolons, non-ASCII, encoded-word look-alikes).
+
+    Flask-Mail's own To header is not safe: it encodes the name, and when the line is longer
+    than 78 characters Python's email package (3.11) decodes and refolds it — dropping the
+    quotes, so `x…x <evil@example.org>` became the address. Here every name that is not plain
+    text becomes encoded words (whose decoded text is literal, even if it looks like an encoded
+    word itself), folded by us into lines short enough that nothing refolds them. None if that
+    is not possible (an address too long for one line): then the name is left out.
+    """
+    name = (name or "").strip()
+    target = f"<{address}>"
+    if not name:
+        return address if len(header) + 2 + len(address) <= _MAX_LINE else None
+    tokens = [name] if _PLAIN_NAME.fullmatch(name) else _encoded_words(name)
+    tokens.append(target)
+    lines, current = [], tokens[0]
+    limit = _MAX_LINE - len(header) - 2  # "To: " on the first line
+    for token in tokens[1:]:
+        if len(current) + 1 + len(token) <= limit:
+            current += " " + token
+        else:
+            lines.append(current)
+            current, limit = token, _MAX_LINE - 1  # continuation lines start with a space
+    lines.append(current)
+    if any(len(line) > _MAX_LINE - 1 for line in lines) or len(lines[0]) > _MAX_LINE - len(header) - 2:
+        return None
+    return "\r\n ".join(lines)
+
+
+class OutboxMessage(FlaskMailMessage):
+    """Flask-Mail's message with To and From headers written by `address_header`."""
+
+    def __init__(self, *args, to: tuple[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.to_pair = to
+
+    def has_bad_headers(self) -> bool:
+        if self.to_pair and any(c in self.to_pair[0] for c in "\r\n"):
+            return True
+        return super().has_bad_headers()
+
+    def _message(self):
+        msg = super()._message()
+        pairs = {"From": parseaddr(self.sender) if isinstance(self.sender, str) else self.sender}
+        if self.to_pair:
+            pairs["To"] = self.to_pair
+        for header, (name, address) in pairs.items():
+            if not address:
+                continue
+            value = address_header(name, address, header) or address
+            # Stored as the finished, folded text: Python's refolding (see address_header) must
+            # not touch it. The generator writes lines of at most 78 characters as they are.
+            msg._headers = [(k, value if k.lower() == header.lower() else v) for k, v in msg._headers]
+        return msg
+
+
 def build_message(row: OutboxMail) -> FlaskMailMessage:
     from app.mail.services import render_message_mail
 
@@ -166,9 +267,10 @@ def build_message(row: OutboxMail) -> FlaskMailMessage:
     headers = {}
     if row.message_id is not None:
         subject, text, html, headers = render_message_mail(row)
-    msg = FlaskMailMessage(
+    msg = OutboxMessage(
         subject=subject or "",
-        recipients=[formataddr((row.to_name, row.to_address)) if row.to_name else row.to_address],
+        recipients=[format_recipient(row.to_name, row.to_address)],
+        to=(row.to_name or "", row.to_address),
         body=text,
         html=html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
