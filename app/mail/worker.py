@@ -19,6 +19,7 @@ import ssl
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import getaddresses, parseaddr
@@ -295,16 +296,17 @@ def claim_batch(worker_id: str, limit: int) -> list[OutboxMail]:
         and_(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now),
         and_(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at < stale),
     )
-    ids = db.session.scalars(
-        select(OutboxMail.id)
-        .where(due)
-        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not ids:
-        db.session.commit()
-        return []
+    with _waiting_for_database():  # nothing claimed yet: SIGTERM may end the wait at once
+        ids = db.session.scalars(
+            select(OutboxMail.id)
+            .where(due)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not ids:
+            db.session.commit()
+            return []
     # The repeated `due` condition keeps this safe where FOR UPDATE is a no-op (SQLite).
     db.session.execute(
         update(OutboxMail)
@@ -492,8 +494,14 @@ def process_batch(rows: list[OutboxMail], worker_id: str, stats: SendStats,
         try:
             db.session.rollback()
             release(pending[1:], worker_id)
-        except Exception:
-            log.exception("mail: could not hand back %d claimed mail(s)", len(pending))
+        except Exception as exc:
+            from app.core.errors import is_database_unavailable
+
+            if not is_database_unavailable(exc):
+                log.exception("mail: could not hand back %d claimed mail(s)", len(pending))
+            else:  # one line: the round's own error says the rest
+                log.warning("mail: could not hand back %d claimed mail(s), the database is "
+                            "unreachable; they return after MAIL_CLAIM_TIMEOUT", len(pending))
         raise
     release(pending, worker_id)  # stopped: unsent mails go back to the queue untouched
 
@@ -538,23 +546,106 @@ def send_pending(limit: int | None = None, stop: threading.Event | None = None,
     return stats
 
 
+# ---------------------------------------------------------------- the long-running worker
+class _Interrupted(BaseException):
+    """SIGTERM/SIGINT arrived while the worker only waited for the database, with no mail in
+    hand: it stops at once instead of after the connect or statement time-out."""
+
+
+class _SignalState:
+    handler_installed = False
+    waiting = False
+
+
+_signals = _SignalState()
+
+
+@contextmanager
+def _waiting_for_database():
+    """Mark a database wait that a stop signal may cut short (no mail claimed or in hand)."""
+    if not _signals.handler_installed:
+        yield
+        return
+    _signals.waiting = True
+    try:
+        yield
+    finally:
+        _signals.waiting = False
+
+
+# A worker that cannot reach the database waits poll, 2 × poll, 4 × poll … up to this long.
+DB_BACKOFF_MAX_SECONDS = 60
+
+
 def run_worker(stop: threading.Event | None = None, poll_seconds: float | None = None) -> None:
-    """Loop until SIGTERM/SIGINT; finish the mail in hand, hand the rest of the batch back."""
+    """Loop until SIGTERM/SIGINT; finish the mail in hand, hand the rest of the batch back.
+
+    A signal that arrives while the worker waits for the database (connecting, or claiming
+    the next batch) ends the wait at once, so a hanging database cannot hold the worker past
+    SIGTERM. While the database is unreachable the worker logs one line per attempt and waits
+    longer each time (poll, 2 × poll, … up to a minute)."""
+    from app.core.errors import is_database_unavailable, short_reason
+
     stop = stop or threading.Event()
     poll = poll_seconds if poll_seconds is not None else current_app.config["MAIL_POLL_SECONDS"]
-    if threading.current_thread() is threading.main_thread():
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        def on_signal(signum, frame):
+            stop.set()
+            if _signals.waiting:
+                _signals.waiting = False
+                raise _Interrupted()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+            signal.signal(sig, on_signal)
+        _signals.handler_installed = True
     worker_id = new_worker_id()
     log.info("mail worker %s started", worker_id)
-    while not stop.is_set():
-        try:
-            stats = send_pending(stop=stop, worker_id=worker_id)
-        except Exception:  # a database hiccup must not kill the worker
-            log.exception("mail worker: round failed")
-            db.session.rollback()
-            stats = SendStats()
-        if stats.sent or stats.failed or stats.retried or stats.skipped:
-            log.info("mail worker: %s", stats.as_dict())
-        stop.wait(poll)
+    failures = 0
+    interrupted = False
+    try:
+        while not stop.is_set():
+            wait = poll
+            try:
+                stats = send_pending(stop=stop, worker_id=worker_id)
+            except _Interrupted:
+                interrupted = True
+                break
+            except Exception as exc:  # a database hiccup must not kill the worker
+                stats = SendStats()
+                if is_database_unavailable(exc):
+                    failures += 1
+                    wait = min(max(poll, 0.01) * 2 ** (failures - 1), max(poll, DB_BACKOFF_MAX_SECONDS))
+                    log.warning("mail worker: database unreachable (%s); attempt %d, next in %g s",
+                                short_reason(exc), failures, wait)
+                else:
+                    log.exception("mail worker: round failed")
+                _rollback_quietly()
+            else:
+                if failures:
+                    log.info("mail worker: database reachable again after %d failed attempt(s)", failures)
+                    failures = 0
+            if stats.sent or stats.failed or stats.retried or stats.skipped:
+                log.info("mail worker: %s", stats.as_dict())
+            stop.wait(wait)
+    finally:
+        if in_main:
+            _signals.handler_installed = _signals.waiting = False
+    if interrupted or failures:
+        # Connections may hang in mid-handshake or mid-query: drop them, don't say goodbye.
+        _invalidate_quietly()
     log.info("mail worker %s stopped", worker_id)
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; nothing to undo
+        pass
+
+
+def _invalidate_quietly() -> None:
+    try:
+        db.session.invalidate()
+    except Exception:
+        pass

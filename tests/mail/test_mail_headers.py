@@ -38,7 +38,7 @@ NASTY_NAMES = [
     'alice@example.org)<bob@attacker.example>',
     'Иван Петров, "<ivan@attacker.example>"',
     'محمد <m@attacker.example>',
-    'x' * 200 + ' <evil@attacker.example>',
+    'x' * 90 + ' <evil@attacker.example>',  # a long line (to_name holds 120)
 ]
 
 
