@@ -190,12 +190,12 @@ def format_recipient(name: str | None, address: str) -> str:
 
 
 def _encoded_words(text: str) -> list[str]:
-    """RFC 2047 encoded words (UTF-8, base64), each at most 72 characters, split only between
-    characters, never inside one."""
+    """RFC 2047 encoded words (UTF-8, base64), each at most 64 characters (so the first fits
+    after "Reply-To: "), split only between characters, never inside one."""
     words, chunk = [], b""
     for char in text:
         encoded = char.encode("utf-8")
-        if len(chunk) + len(encoded) > 45:  # 45 bytes → 60 base64 characters
+        if len(chunk) + len(encoded) > 39:  # 39 bytes → 52 base64 characters
             words.append(chunk)
             chunk = b""
         chunk += encoded
@@ -235,7 +235,8 @@ def address_header(name: str, address: str, header: str = "To") -> str | None:
 
 
 class OutboxMessage(FlaskMailMessage):
-    """Flask-Mail's message with To and From headers written by `address_header`."""
+    """Flask-Mail's message with its To, From and Reply-To headers written by `address_header`
+    (pass `reply_to` as a (name, address) pair or a string that parses back to one)."""
 
     def __init__(self, *args, to: tuple[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -248,9 +249,14 @@ class OutboxMessage(FlaskMailMessage):
 
     def _message(self):
         msg = super()._message()
-        pairs = {"From": parseaddr(self.sender) if isinstance(self.sender, str) else self.sender}
+        def pair(value):
+            return parseaddr(value) if isinstance(value, str) else tuple(value)
+
+        pairs = {"From": pair(self.sender)}
         if self.to_pair:
             pairs["To"] = self.to_pair
+        if self.reply_to:
+            pairs["Reply-To"] = pair(self.reply_to)
         for header, (name, address) in pairs.items():
             if not address:
                 continue

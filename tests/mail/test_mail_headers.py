@@ -126,3 +126,20 @@ def test_sink_writes_nasty_names_safely(app, tmp_path):
     to = email.message_from_bytes(eml.read_bytes(), policy=policy.default)["To"]
     assert [a.addr_spec for a in to.addresses] == ["p@example.org"]
     assert to.addresses[0].display_name == '"a" <x@y>,'
+
+
+@pytest.mark.parametrize("name", NASTY_NAMES)
+def test_reply_to_is_written_safely_as_well(app, name):
+    from app.mail.worker import OutboxMessage
+
+    with app.app_context():
+        msg = OutboxMessage(subject="x", recipients=["p@example.org"], to=("", "p@example.org"),
+                            body="x", sender="Büro <noreply@example.org>",
+                            reply_to=(name, "coordinator@example.org"))
+        content = msg.as_bytes()
+    raw = email.message_from_bytes(content, policy=policy.compat32)
+    ((raw_name, address),) = getaddresses([raw["Reply-To"]])
+    assert address == "coordinator@example.org"
+    assert str(make_header(decode_header(raw_name))) == name
+    parsed = email.message_from_bytes(content, policy=policy.default)["Reply-To"]
+    assert [a.addr_spec for a in parsed.addresses] == ["coordinator@example.org"]
