@@ -1,7 +1,10 @@
 """Configuration classes. Every value comes from the environment (a `.env` file is honoured)."""
 from __future__ import annotations
 
+import math
 import os
+import tempfile
+from collections import Counter
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -10,6 +13,13 @@ BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
 INSECURE_DEFAULT_KEY = "dev-insecure-change-me"
+TESTING_KEY = "testing-secret-key"
+# Values that appear in docs, examples and this code: public, so never a production key.
+KNOWN_KEYS = {INSECURE_DEFAULT_KEY, TESTING_KEY, "change-me", "changeme", "secret", "secret-key",
+              "your-secret-key", "replace-me"}
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "insecure", "replace-me", "your-secret",
+                     "example", "secret-key", "secretkey", "password")
+GENERATE_KEY_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -24,16 +34,116 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+# ---------------------------------------------------------------- the secret key
+def secret_key_problem(key: str | None) -> str | None:
+    """Why `key` is no secret (None if it looks like real randomness).
+
+    Length alone proves nothing ("x" * 48 is long): a key must not be a known or placeholder
+    value, must use enough different characters, must carry enough entropy by Shannon's estimate
+    and must not be made of a repeated pattern or a run like "abcdef…". Keys from
+    secrets.token_urlsafe(32) or token_hex(16) and longer always pass.
+    """
+    if not key:
+        return "it is not set"
+    if key in KNOWN_KEYS or key.strip().lower() in KNOWN_KEYS:
+        return "it is a publicly known default"
+    lowered = key.lower()
+    if any(word in lowered for word in PLACEHOLDER_WORDS):
+        return "it looks like a placeholder"
+    n = len(key)
+    if n < 32:
+        return f"it has {n} characters, at least 32 are needed"
+    distinct = len(set(key))
+    if distinct < 8:
+        return f"it uses only {distinct} different characters"
+    for period in range(1, n // 2 + 1):
+        if key[period:] == key[:-period]:
+            return "it repeats a pattern"
+    trigrams = [key[i:i + 3] for i in range(n - 2)]
+    if len(set(trigrams)) < 0.6 * len(trigrams):
+        return "it repeats a pattern"
+    steps = sum(1 for a, b in zip(key, key[1:]) if abs(ord(a) - ord(b)) <= 1)
+    if steps > 0.6 * (n - 1):
+        return "it is a run of neighbouring characters"
+    per_char = -sum(c / n * math.log2(c / n) for c in Counter(key).values())
+    if per_char < 2.5 or per_char * n < 80:
+        return f"its estimated entropy is too low ({per_char * n:.0f} bits, at least 80 needed)"
+    return None
+
+
+def development_secret_key(instance_path: str | os.PathLike) -> str:
+    """A random key made once and kept in instance/secret_key (mode 0600), so sessions survive
+    a restart and the web server and the worker share it. Never a public constant."""
+    import secrets
+
+    path = Path(instance_path) / "secret_key"
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if not key:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # Written to a private temporary file, then linked into place: a second process
+        # starting at the same moment either wins or reads the complete key of the first.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(key + "\n")
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                key = path.read_text().strip()
+        finally:
+            os.unlink(tmp)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+    return key
+
+
+# ---------------------------------------------------------------- the database
+def engine_options(uri: str) -> dict:
+    """SQLAlchemy engine options for the final database URL.
+
+    PostgreSQL gets time-outs, so a database that accepts connections but never answers costs a
+    request a few seconds and a 503, not a gunicorn worker: connecting (DB_CONNECT_TIMEOUT s),
+    waiting for a pooled connection (DB_POOL_TIMEOUT s), each statement
+    (DB_STATEMENT_TIMEOUT_MS), each lock (DB_LOCK_TIMEOUT_MS) and a transaction left idle
+    (DB_IDLE_IN_TRANSACTION_TIMEOUT_MS). 0 switches a server-side time-out off.
+    """
+    options: dict = {"pool_pre_ping": True}
+    if uri.startswith(("postgresql", "postgres")):
+        settings = {
+            "statement_timeout": _int("DB_STATEMENT_TIMEOUT_MS", 15000),
+            "lock_timeout": _int("DB_LOCK_TIMEOUT_MS", 5000),
+            "idle_in_transaction_session_timeout": _int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60000),
+        }
+        options["pool_timeout"] = _int("DB_POOL_TIMEOUT", 5)
+        options["connect_args"] = {
+            "connect_timeout": _int("DB_CONNECT_TIMEOUT", 5),
+            "options": " ".join(f"-c {name}={value}" for name, value in settings.items()),
+        }
+    return options
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEFAULT_KEY)
+    # None: taken from the environment when the app is made (see create_app): development
+    # then falls back to a random key in instance/secret_key, production refuses to start.
+    SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'willkommen.sqlite'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Built from the final URL in create_app (time-outs for PostgreSQL, see engine_options);
+    # whatever is given here or as an override wins key by key.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_RECORD_QUERIES = False
 
     # The public address, used in links inside mails sent by the worker (no request there).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Development without BASE_URL: mailed links use the address the page was opened at (another
+    # port works without setting anything). Never in production: the Host header is the
+    # client's to choose, and a reset link must not point to an attacker's host.
+    BASE_URL_FROM_REQUEST = False
 
     # Sessions and "remember me" cookies.
     SESSION_COOKIE_HTTPONLY = True
@@ -43,6 +153,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * _int("REMEMBER_DAYS", 30)
+    # A session without "remember me" ends after this many hours without use (server-side).
+    SESSION_IDLE_HOURS = _int("SESSION_IDLE_HOURS", 12)
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # tied to the session; a form left open over lunch still works
@@ -62,6 +174,12 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_AUTH = os.environ.get("RATELIMIT_AUTH", "10 per minute;50 per hour")
+    # Wrong passwords per account from browsers that never logged in to it, and per known browser.
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_FAILURES_KNOWN_DEVICE = os.environ.get("LOGIN_FAILURES_KNOWN_DEVICE", "10 per 15 minutes")
+    # memory:// counts per process: production refuses it unless this says that is intended
+    # (a single process); the app then warns at every start.
+    RATELIMIT_PER_PROCESS_OK = _bool("RATELIMIT_PER_PROCESS_OK", False)
 
     # Mail. MAIL_TRANSPORT: "sink" writes mails to instance/mail/ and the log; "smtp" sends.
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "sink")
@@ -110,11 +228,12 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = _bool("FLASK_DEBUG", False)
+    BASE_URL_FROM_REQUEST = "BASE_URL" not in os.environ
 
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-secret-key"
+    SECRET_KEY = TESTING_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_TRANSPORT = "smtp"
     MAIL_SUPPRESS_SEND = True  # Flask-Mail records, nothing leaves the process
@@ -132,15 +251,27 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
 
     @classmethod
-    def validate(cls) -> None:
-        key = os.environ.get("SECRET_KEY", "")
-        if not key or key == INSECURE_DEFAULT_KEY or len(key) < 32:
+    def validate(cls, config: dict | None = None) -> None:
+        """Refuse to start with settings that are unsafe in production. `config` is the app's
+        final configuration (class, environment and overrides)."""
+        config = config if config is not None else {"SECRET_KEY": os.environ.get("SECRET_KEY")}
+        problem = secret_key_problem(config.get("SECRET_KEY"))
+        if problem:
             raise RuntimeError(
-                "Production needs a real SECRET_KEY (at least 32 random characters), "
-                "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                f"Production needs a random SECRET_KEY; the one given is refused because {problem}. "
+                f"Generate one with: {GENERATE_KEY_HINT}"
             )
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("Production needs DATABASE_URL (PostgreSQL).")
+        storage = str(config.get("RATELIMIT_STORAGE_URI", ""))
+        if (config.get("RATELIMIT_ENABLED", True) and storage.startswith("memory://")
+                and not config.get("RATELIMIT_PER_PROCESS_OK")):
+            raise RuntimeError(
+                "RATELIMIT_STORAGE_URI is memory://: every app process (gunicorn worker) would "
+                "count log-in attempts on its own, so several workers multiply the limits. Set "
+                "RATELIMIT_STORAGE_URI=redis://HOST:6379/0, or RATELIMIT_PER_PROCESS_OK=1 if the "
+                "app really runs as one process."
+            )
 
 
 CONFIGS = {

@@ -6,18 +6,39 @@ import os
 
 from flask import Flask
 
-from config import Config, ProductionConfig, get_config
+from config import (
+    INSECURE_DEFAULT_KEY,
+    Config,
+    ProductionConfig,
+    development_secret_key,
+    engine_options,
+    get_config,
+)
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     config_class = config if isinstance(config, type) else get_config(config)
-    if config_class is ProductionConfig or issubclass(config_class, ProductionConfig):
-        config_class.validate()
+    production = issubclass(config_class, ProductionConfig)
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        # Read now, not at import: the class attribute is only set by configs with a fixed key.
+        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or None
+    if production:
+        config_class.validate(app.config)
+    elif not app.config["SECRET_KEY"] or app.config["SECRET_KEY"] == INSECURE_DEFAULT_KEY:
+        # Development without a key of its own: a random one made once, kept in instance/.
+        app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
+    # Time-outs etc. for the database actually used (an override may change the URL).
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+    }
     if app.config.get("PROXY_FIX"):
         # Behind a reverse proxy: trust its X-Forwarded-* headers, so rate limits see the real
         # client address and links use https.
@@ -26,6 +47,13 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
         n = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _configure_logging(app)
+    if (production and app.config.get("RATELIMIT_ENABLED", True)
+            and str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://")):
+        log.warning(
+            "RATE LIMITS ARE PER PROCESS: RATELIMIT_STORAGE_URI is memory:// "
+            "(allowed by RATELIMIT_PER_PROCESS_OK). With several gunicorn workers every worker "
+            "counts on its own and the limits multiply; use redis:// for more than one process."
+        )
 
     from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 

@@ -7,5 +7,5 @@ FLASK=".venv/bin/flask --app wsgi"
 $FLASK mail worker --poll 2 &
 worker=$!
 trap 'kill -TERM $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
-echo "Mail goes to instance/mail/ (MAIL_TRANSPORT=sink). Open http://127.0.0.1:5000"
-$FLASK run --host 127.0.0.1 --port 5000
+echo "Mail goes to instance/mail/ (MAIL_TRANSPORT=sink). Open http://127.0.0.1:${PORT:-5000}"
+$FLASK run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -9,18 +9,22 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from flask import after_this_request, current_app
+from flask import after_this_request, current_app, g
 
 log = logging.getLogger(__name__)
 
 
 def after_response(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    from app.core.urls import base_url
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    links_to = base_url()  # mailed links point where the request came in (see core.urls)
 
     def run() -> None:
         from app.extensions import db
 
         with app.app_context():
+            g.base_url = links_to
             try:
                 fn(*args, **kwargs)
             except Exception:

@@ -2,13 +2,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.extensions import db
 
 log = logging.getLogger(__name__)
+
+# Seconds a client (or a proxy, a monitor) is asked to wait when the database is away.
+RETRY_AFTER_SECONDS = 30
 
 
 def _wants_json() -> bool:
@@ -17,11 +22,63 @@ def _wants_json() -> bool:
     )
 
 
+def is_database_unavailable(exc: BaseException) -> bool:
+    """The database is down, unreachable, hanging (time-out) or out of connections — as opposed
+    to a bug or a constraint violation."""
+    if isinstance(exc, (OperationalError, PoolTimeoutError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def short_reason(exc: BaseException) -> str:
+    """The first line of the driver's message, e.g. 'connection timeout expired'."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
+
+
+def forget_user() -> None:
+    """From here on this request treats its visitor as anonymous, without asking the database
+    again: every later `current_user` (locale choice, layout) is Flask-Login's cached user."""
+    if has_request_context():
+        g._login_user = current_app.login_manager.anonymous_user()
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; nothing to undo
+        pass
+
+
+def user_is_loadable() -> bool:
+    """Load the visitor once; if the database can't say who it is, treat them as anonymous."""
+    from flask_login import current_user
+
+    try:
+        current_user.is_authenticated  # noqa: B018  loads the user (once per request)
+        return True
+    except SQLAlchemyError:
+        _rollback_quietly()
+        forget_user()
+        return False
+
+
 def register_error_handlers(app: Flask) -> None:
-    def page(code: int, title: str, text: str):
+    def page(code: int, title: str, text: str, headers: dict | None = None):
+        user_is_loadable()  # an error page must render even when the user can't be loaded
         if _wants_json():
-            return jsonify(error=title), code
-        return render_template("core/error.html", code=code, title=title, text=text), code
+            return jsonify(error=title), code, headers or {}
+        return render_template("core/error.html", code=code, title=title, text=text), code, headers or {}
+
+    def database_unavailable(e):
+        # One line, no traceback: an outage would otherwise fill the log with identical ones.
+        log.error("database unavailable on %s %s: %s", request.method, request.path,
+                  short_reason(e))
+        _rollback_quietly()
+        forget_user()  # the layout and the locale must not ask the database again
+        return page(503, _("Temporarily unavailable"),
+                    _("The service is unavailable for a moment. Please try again in a few minutes."),
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.errorhandler(400)
     def bad_request(e):
@@ -49,9 +106,26 @@ def register_error_handlers(app: Flask) -> None:
         return page(429, _("Too many attempts"),
                     _("Too many attempts in a short time. Please wait a few minutes and try again."))
 
+    @app.errorhandler(503)
+    def service_unavailable(e):
+        return page(503, _("Temporarily unavailable"),
+                    _("The service is unavailable for a moment. Please try again in a few minutes."),
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeoutError)
+    @app.errorhandler(DBAPIError)
+    def database_error(e):
+        if is_database_unavailable(e):
+            return database_unavailable(e)
+        raise e  # a bug or a constraint, not an outage: the usual 500 path
+
     @app.errorhandler(500)
     def server_error(e):
-        db.session.rollback()
+        original = getattr(e, "original_exception", None)
+        if original is not None and is_database_unavailable(original):
+            return database_unavailable(original)
+        _rollback_quietly()
         log.exception("internal error on %s %s", request.method, request.path)
         return page(500, _("Something went wrong"),
                     _("An error occurred on our side. It has been logged; please try again later."))

@@ -17,7 +17,11 @@ def select_locale() -> str:
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in supported():
         return cookie
-    if current_user and current_user.is_authenticated and current_user.locale in supported():
+    from app.core.errors import user_is_loadable
+
+    # With the database away the visitor counts as anonymous (no second attempt, no error
+    # while an error page renders).
+    if user_is_loadable() and current_user.is_authenticated and current_user.locale in supported():
         return current_user.locale
     return request.accept_languages.best_match(supported()) or current_app.config["BABEL_DEFAULT_LOCALE"]
 

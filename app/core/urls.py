@@ -27,7 +27,19 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **view_args, **args, page=page)
 
 
+def base_url() -> str:
+    """BASE_URL; in development without it, the address this request came to."""
+    from flask import g, has_app_context, has_request_context
+
+    if current_app.config.get("BASE_URL_FROM_REQUEST"):
+        if has_request_context():
+            return request.host_url.rstrip("/")
+        if has_app_context() and g.get("base_url"):
+            return g.base_url  # work deferred from a request (core.deferred)
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
 def external_url(endpoint: str, **values: Any) -> str:
     adapter = current_app.url_map.bind("localhost")
     path = adapter.build(endpoint, values, force_external=False)
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    return base_url() + path

@@ -8,8 +8,10 @@ with the same Message-ID header so mail clients can drop the copy.
 """
 from __future__ import annotations
 
+import base64
 import logging
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -17,9 +19,10 @@ import ssl
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.utils import formataddr
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Iterable
 
@@ -146,7 +149,8 @@ class SinkTransport:
     def send(self, msg: FlaskMailMessage) -> None:
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{msg.msgId.strip('<>').split('@')[0]}.eml"
         (self.dir / name).write_bytes(msg.as_bytes())
-        log.info("mail sink: to=%s subject=%r file=%s", ",".join(msg.recipients), msg.subject, name)
+        log.info("mail sink: to=%s subject=%r file=%s", ", ".join(map(str, msg.recipients)),
+                 msg.subject, name)
 
 
 def make_transport():
@@ -159,19 +163,139 @@ def make_transport():
 
 
 # ---------------------------------------------------------------- building a mail
+_SPECIALS = set('()<>[]:;@\\,."')
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 '-]{0,59}")
+_MAX_LINE = 78  # RFC 5322's recommended limit; longer lines are refolded by Python (see below)
+
+
+def format_recipient(name: str | None, address: str) -> str:
+    """`Name <address>` as the entry of Flask-Mail's recipient list (its envelope address is
+    parsed from it): quoted where needed, never pre-encoded, and checked by parsing it back
+    exactly as Flask-Mail and smtplib do. A name that does not come back unchanged is dropped
+    rather than risked. The To header itself is written by `address_header`."""
+    name = (name or "").strip()
+    if not name:
+        return address
+    if "\r" in name or "\n" in name:
+        return f"{name} <{address}>"  # refused as a bad header: this mail fails, visibly
+    if _SPECIALS & set(name):
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        candidate = f'"{quoted}" <{address}>'
+    else:
+        candidate = f"{name} <{address}>"
+    if parseaddr(candidate) == (name, address) and len(getaddresses([candidate])) == 1:
+        return candidate
+    log.warning("recipient name of %s cannot be written safely; sent without it", address)
+    return address
+
+
+def _encoded_words(text: str) -> list[str]:
+    """RFC 2047 encoded words (UTF-8, base64), each at most 64 characters (so the first fits
+    after "Reply-To: "), split only between characters, never inside one."""
+    # Split before a space where possible: RFC 2047 decoders drop the folding between encoded
+    # words, so a split inside a word is invisible to them, but some (Python's own parser)
+    # show it as a space ("f ür"); before a space, both read right.
+    words, chunk = [], b""
+    for char in text:
+        encoded = char.encode("utf-8")
+        if len(chunk) + len(encoded) > 39:  # 39 bytes → 52 base64 characters
+            cut = chunk.rfind(b" ")
+            if cut > 0:
+                words.append(chunk[:cut])
+                chunk = chunk[cut:]
+            else:
+                words.append(chunk)
+                chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return [f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words if w]
+
+
+def address_header(name: str, address: str, header: str = "To") -> str | None:
+    """The value of an address header holding exactly one address, whatever the display name
+    contains (quotes, angle brackets, commas, semicolons, non-ASCII, encoded-word look-alikes).
+
+    Flask-Mail's own To header is not safe: it encodes the name, and when the line is longer
+    than 78 characters Python's email package (3.11) decodes and refolds it — dropping the
+    quotes, so `x…x <evil@example.org>` became the address. Here every name that is not plain
+    text becomes encoded words (whose decoded text is literal, even if it looks like an encoded
+    word itself), folded by us into lines short enough that nothing refolds them. None if that
+    is not possible (an address too long for one line): then the name is left out.
+    """
+    name = (name or "").strip()
+    target = f"<{address}>"
+    if not name:
+        return address if len(header) + 2 + len(address) <= _MAX_LINE else None
+    tokens = [name] if _PLAIN_NAME.fullmatch(name) else _encoded_words(name)
+    tokens.append(target)
+    lines, current = [], tokens[0]
+    limit = _MAX_LINE - len(header) - 2  # "To: " on the first line
+    for token in tokens[1:]:
+        if len(current) + 1 + len(token) <= limit:
+            current += " " + token
+        else:
+            lines.append(current)
+            current, limit = token, _MAX_LINE - 1  # continuation lines start with a space
+    lines.append(current)
+    if any(len(line) > _MAX_LINE - 1 for line in lines) or len(lines[0]) > _MAX_LINE - len(header) - 2:
+        return None
+    return "\r\n ".join(lines)
+
+
+class OutboxMessage(FlaskMailMessage):
+    """Flask-Mail's message with its To, From and Reply-To headers written by `address_header`
+    (pass `reply_to` as a (name, address) pair or a string that parses back to one)."""
+
+    def __init__(self, *args, to: tuple[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.to_pair = to
+
+    def has_bad_headers(self) -> bool:
+        if self.to_pair and any(c in self.to_pair[0] for c in "\r\n"):
+            return True
+        return super().has_bad_headers()
+
+    def _message(self):
+        msg = super()._message()
+        def pair(value):
+            return parseaddr(value) if isinstance(value, str) else tuple(value)
+
+        pairs = {"From": pair(self.sender)}
+        if self.to_pair:
+            pairs["To"] = self.to_pair
+        if self.reply_to:
+            pairs["Reply-To"] = pair(self.reply_to)
+        for header, (name, address) in pairs.items():
+            if not address:
+                continue
+            value = address_header(name, address, header) or address
+            # Stored as the finished, folded text: Python's refolding (see address_header) must
+            # not touch it. The generator writes lines of at most 78 characters as they are.
+            msg._headers = [(k, value if k.lower() == header.lower() else v) for k, v in msg._headers]
+        return msg
+
+
 def build_message(row: OutboxMail) -> FlaskMailMessage:
     from app.mail.services import render_message_mail
 
     subject, text, html = (row.subject, row.body_text, row.body_html)
-    headers = {}
+    from app.mail.services import reply_to_address
+
+    headers: dict[str, str] = {}
+    reply = None
     if row.message_id is not None:
         subject, text, html, headers = render_message_mail(row)
-    msg = FlaskMailMessage(
+        # written by address_header like To and From (a long or non-ASCII name stays one address)
+        headers.pop("Reply-To", None)
+        reply = reply_to_address(row.message.sender, row.message.office)
+    msg = OutboxMessage(
         subject=subject or "",
-        recipients=[formataddr((row.to_name, row.to_address)) if row.to_name else row.to_address],
+        recipients=[format_recipient(row.to_name, row.to_address)],
+        to=(row.to_name or "", row.to_address),
         body=text,
         html=html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        reply_to=reply,
         extra_headers=headers or None,
     )
     msg.msgId = row.message_id_header
@@ -193,16 +317,17 @@ def claim_batch(worker_id: str, limit: int) -> list[OutboxMail]:
         and_(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now),
         and_(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at < stale),
     )
-    ids = db.session.scalars(
-        select(OutboxMail.id)
-        .where(due)
-        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not ids:
-        db.session.commit()
-        return []
+    with _waiting_for_database():  # nothing claimed yet: SIGTERM may end the wait at once
+        ids = db.session.scalars(
+            select(OutboxMail.id)
+            .where(due)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not ids:
+            db.session.commit()
+            return []
     # The repeated `due` condition keeps this safe where FOR UPDATE is a no-op (SQLite).
     db.session.execute(
         update(OutboxMail)
@@ -390,8 +515,14 @@ def process_batch(rows: list[OutboxMail], worker_id: str, stats: SendStats,
         try:
             db.session.rollback()
             release(pending[1:], worker_id)
-        except Exception:
-            log.exception("mail: could not hand back %d claimed mail(s)", len(pending))
+        except Exception as exc:
+            from app.core.errors import is_database_unavailable
+
+            if not is_database_unavailable(exc):
+                log.exception("mail: could not hand back %d claimed mail(s)", len(pending))
+            else:  # one line: the round's own error says the rest
+                log.warning("mail: could not hand back %d claimed mail(s), the database is "
+                            "unreachable; they return after MAIL_CLAIM_TIMEOUT", len(pending))
         raise
     release(pending, worker_id)  # stopped: unsent mails go back to the queue untouched
 
@@ -436,23 +567,106 @@ def send_pending(limit: int | None = None, stop: threading.Event | None = None,
     return stats
 
 
+# ---------------------------------------------------------------- the long-running worker
+class _Interrupted(BaseException):
+    """SIGTERM/SIGINT arrived while the worker only waited for the database, with no mail in
+    hand: it stops at once instead of after the connect or statement time-out."""
+
+
+class _SignalState:
+    handler_installed = False
+    waiting = False
+
+
+_signals = _SignalState()
+
+
+@contextmanager
+def _waiting_for_database():
+    """Mark a database wait that a stop signal may cut short (no mail claimed or in hand)."""
+    if not _signals.handler_installed:
+        yield
+        return
+    _signals.waiting = True
+    try:
+        yield
+    finally:
+        _signals.waiting = False
+
+
+# A worker that cannot reach the database waits poll, 2 × poll, 4 × poll … up to this long.
+DB_BACKOFF_MAX_SECONDS = 60
+
+
 def run_worker(stop: threading.Event | None = None, poll_seconds: float | None = None) -> None:
-    """Loop until SIGTERM/SIGINT; finish the mail in hand, hand the rest of the batch back."""
+    """Loop until SIGTERM/SIGINT; finish the mail in hand, hand the rest of the batch back.
+
+    A signal that arrives while the worker waits for the database (connecting, or claiming
+    the next batch) ends the wait at once, so a hanging database cannot hold the worker past
+    SIGTERM. While the database is unreachable the worker logs one line per attempt and waits
+    longer each time (poll, 2 × poll, … up to a minute)."""
+    from app.core.errors import is_database_unavailable, short_reason
+
     stop = stop or threading.Event()
     poll = poll_seconds if poll_seconds is not None else current_app.config["MAIL_POLL_SECONDS"]
-    if threading.current_thread() is threading.main_thread():
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        def on_signal(signum, frame):
+            stop.set()
+            if _signals.waiting:
+                _signals.waiting = False
+                raise _Interrupted()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+            signal.signal(sig, on_signal)
+        _signals.handler_installed = True
     worker_id = new_worker_id()
     log.info("mail worker %s started", worker_id)
-    while not stop.is_set():
-        try:
-            stats = send_pending(stop=stop, worker_id=worker_id)
-        except Exception:  # a database hiccup must not kill the worker
-            log.exception("mail worker: round failed")
-            db.session.rollback()
-            stats = SendStats()
-        if stats.sent or stats.failed or stats.retried or stats.skipped:
-            log.info("mail worker: %s", stats.as_dict())
-        stop.wait(poll)
+    failures = 0
+    interrupted = False
+    try:
+        while not stop.is_set():
+            wait = poll
+            try:
+                stats = send_pending(stop=stop, worker_id=worker_id)
+            except _Interrupted:
+                interrupted = True
+                break
+            except Exception as exc:  # a database hiccup must not kill the worker
+                stats = SendStats()
+                if is_database_unavailable(exc):
+                    failures += 1
+                    wait = min(max(poll, 0.01) * 2 ** (failures - 1), max(poll, DB_BACKOFF_MAX_SECONDS))
+                    log.warning("mail worker: database unreachable (%s); attempt %d, next in %g s",
+                                short_reason(exc), failures, wait)
+                else:
+                    log.exception("mail worker: round failed")
+                _rollback_quietly()
+            else:
+                if failures:
+                    log.info("mail worker: database reachable again after %d failed attempt(s)", failures)
+                    failures = 0
+            if stats.sent or stats.failed or stats.retried or stats.skipped:
+                log.info("mail worker: %s", stats.as_dict())
+            stop.wait(wait)
+    finally:
+        if in_main:
+            _signals.handler_installed = _signals.waiting = False
+    if interrupted or failures:
+        # Connections may hang in mid-handshake or mid-query: drop them, don't say goodbye.
+        _invalidate_quietly()
     log.info("mail worker %s stopped", worker_id)
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; nothing to undo
+        pass
+
+
+def _invalidate_quietly() -> None:
+    try:
+        db.session.invalidate()
+    except Exception:
+        pass

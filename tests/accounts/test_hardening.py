@@ -365,3 +365,33 @@ def test_admin_cannot_demote_or_deactivate_themselves(app, make):
     with app.app_context():
         u = db.session.get(User, admin.id)
         assert u.role.value == "admin" and u.active
+
+
+# ---------------------------------------------------------------- 20. BASE_URL in development
+def test_development_links_follow_the_address_the_page_was_opened_at(app, make, deliver):
+    app.config["BASE_URL_FROM_REQUEST"] = True
+    user = make.volunteer()
+    c = app.test_client()
+    submit(c, "http://127.0.0.1:8123/forgot-password", {"email": user.email})
+    assert "http://127.0.0.1:8123/reset-password/" in deliver()[-1].body
+
+
+def test_production_never_takes_links_from_the_host_header(app, make, deliver):
+    from config import ProductionConfig
+
+    assert ProductionConfig.BASE_URL_FROM_REQUEST is False
+    user = make.volunteer()
+    c = app.test_client()
+    submit(c, "http://evil.example/forgot-password", {"email": user.email})
+    assert deliver()[-1].body.count("http://localhost/reset-password/") == 1
+
+
+def test_spent_links_are_kept_longer_than_any_link_lives():
+    import pytest
+
+    from app.accounts.services import UNDO_EMAIL_CHANGE_MAX_AGE
+    from app.core.tokens import MIN_PURGE_DAYS, purge_used
+
+    assert MIN_PURGE_DAYS * 86400 > UNDO_EMAIL_CHANGE_MAX_AGE
+    with pytest.raises(ValueError):
+        purge_used(MIN_PURGE_DAYS - 1)
