@@ -77,6 +77,8 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
 
     from app.accounts import bp as accounts_bp
+    from app.audit import bp as audit_bp
+    from app.mydata import bp as mydata_bp
     from app.core import bp as core_bp
     from app.mail import bp as mail_bp
     from app.offices import bp as offices_bp
@@ -87,6 +89,8 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.register_blueprint(offices_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(mydata_bp)
 
     from app.accounts.cli import users_cli
     from app.core.cli import register_cli

@@ -68,6 +68,9 @@ class User(UserMixin, db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Set when the person's account was deleted ("my data"): the row stays, anonymous, so
+    # statistics keep counting; name and address are gone and the address can register anew.
+    deleted_at: Mapped[datetime | None]
 
     offices: Mapped[list[Office]] = relationship(
         secondary=coordinator_offices, back_populates="coordinators", order_by="Office.name"

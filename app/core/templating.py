@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "prs"}
 # Languages CLDR (Babel) has no locale for.
-EXTRA_LANGUAGE_NAMES = {"prs": _l("Dari")}
+EXTRA_LANGUAGE_NAMES = {"prs": _l("Dari"), "kmr": _l("Kurdish (Kurmanji)"), "ckb": _l("Kurdish (Sorani)")}
 
 
 def weekday_name(index: int, width: str = "wide") -> str:

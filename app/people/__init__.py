@@ -2,4 +2,11 @@ from flask import Blueprint
 
 bp = Blueprint("people", __name__, template_folder="templates", url_prefix="/people")
 
-from app.people import views  # noqa: E402,F401
+# one blueprint, views split by concern
+from app.people import (  # noqa: E402,F401
+    consent_views,
+    directory_views,
+    organisation_views,
+    profile_views,
+    views,
+)

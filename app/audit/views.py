@@ -1,0 +1,1 @@
+"""The audit log page: admins see everything, coordinators their offices."""

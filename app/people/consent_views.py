@@ -1,0 +1,1 @@
+"""People: consent views (same blueprint as app.people.views)."""

@@ -1,0 +1,1 @@
+"""People: directory views (same blueprint as app.people.views)."""

@@ -1,0 +1,55 @@
+"""The languages a volunteer can name: ISO 639 codes with their names in the viewer's language
+(CLDR through Babel), the ones the network meets most at the top.
+
+Kurdish is split the way newcomers speak it: Kurmanji (`kmr`, most Kurds from Syria and Turkey)
+and Sorani (`ckb`, Iraq and Iran); Dari (`prs`) beside Farsi. CLDR has no names for `kmr` and
+`prs`; ours are translated like every UI string."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from babel import Locale
+from flask_babel import get_locale
+
+from app.core.templating import EXTRA_LANGUAGE_NAMES as EXTRA_NAMES
+
+# The network's languages first (DOMAIN.md), in this order.
+TOP_LANGUAGES = ["de", "ar", "fa", "prs", "kmr", "ckb", "uk", "ru", "tr", "ti", "ps", "so", "fr", "en"]
+
+
+@lru_cache(maxsize=4)
+def _cldr(locale: str) -> dict[str, str]:
+    names = Locale.parse(locale).languages
+    # plain language codes only (no "en_US"); drop the undetermined/special codes
+    return {code: name for code, name in names.items()
+            if "_" not in code and len(code) in (2, 3) and code not in {"und", "zxx", "mul", "mis"}}
+
+
+def _locale() -> str:
+    try:
+        return str(get_locale() or "de")
+    except Exception:  # outside a request
+        return "de"
+
+
+def known_codes() -> frozenset[str]:
+    return frozenset(_cldr("en")) | frozenset(EXTRA_NAMES) | frozenset(TOP_LANGUAGES)
+
+
+def is_known(code: str | None) -> bool:
+    return bool(code) and code in known_codes()
+
+
+def name_of(code: str, locale: str | None = None) -> str:
+    if code in EXTRA_NAMES:
+        return str(EXTRA_NAMES[code])
+    return _cldr(locale or _locale()).get(code) or _cldr("en").get(code) or code
+
+
+def choices(locale: str | None = None) -> list[tuple[str, str]]:
+    """(code, name) for a select: the network's languages first, then all others by name."""
+    locale = locale or _locale()
+    top = [(c, name_of(c, locale)) for c in TOP_LANGUAGES]
+    seen = set(TOP_LANGUAGES)
+    rest = sorted(((c, n) for c, n in _cldr(locale).items() if c not in seen), key=lambda x: x[1].casefold())
+    return top + rest

@@ -1,0 +1,1 @@
+"""People: organisation views (same blueprint as app.people.views)."""

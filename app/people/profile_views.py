@@ -1,0 +1,1 @@
+"""People: profile views (same blueprint as app.people.views)."""
