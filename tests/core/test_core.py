@@ -149,7 +149,33 @@ def test_seed_demo_twice_is_harmless(app, runner):
     assert r2.exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == n
-        assert n == 40 + 7 + 1 + 8
+        assert n == 40 + 7 + 1 + 16  # volunteers, coordinators, admin, partner contacts
+    assert r1.output.count("demo data") == 1 and "kontakt09@partner.example" in r1.output
+
+
+def test_seed_demo_builds_full_profiles_and_organisations(app, runner):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.people.models import (ConsentPurpose, Organisation, OrganisationState, VolunteerConsent,
+                                   VolunteerLanguage, VolunteerProfile, VolunteerStatus, volunteer_skills)
+
+    runner.invoke(args=["seed-demo", "--volunteers", "60"])
+    with app.app_context():
+        profiles = db.session.scalars(select(VolunteerProfile)).all()
+        assert len(profiles) == 60
+        assert all(p.availability and p.wanted_kinds and p.offices for p in profiles)
+        assert {p.status for p in profiles} >= {VolunteerStatus.ACTIVE, VolunteerStatus.NEW}
+        assert db.session.scalar(select(func.count()).select_from(volunteer_skills)) >= 60
+        levels = set(db.session.scalars(select(VolunteerLanguage.level)))
+        assert levels <= {1, 2, 3, 4} and len(levels) >= 3
+        contact = db.session.scalar(select(func.count()).where(
+            VolunteerConsent.purpose == ConsentPurpose.CONTACT, VolunteerConsent.given.is_(True)))
+        assert 0 < contact < 60
+        states = {o.state for o in db.session.scalars(select(Organisation))}
+        assert states == {OrganisationState.APPROVED, OrganisationState.PENDING, OrganisationState.REFUSED}
+        several = db.session.scalars(select(Organisation).where(Organisation.name == "Nachbarschaftsinitiative Nordstadt")).one()
+        assert len(several.contacts) == 3
 
 
 def test_demo_logins_work(app, runner, client):
@@ -157,7 +183,7 @@ def test_demo_logins_work(app, runner, client):
     from tests.conftest import submit
 
     for email in ["admin@willkommen.example", "koordination.innenstadt-nord@willkommen.example",
-                  "ehrenamt001@willkommen.example", "kontakt01@partner.example"]:
+                  "ehrenamt001@willkommen.example", "kontakt01@partner.example", "kontakt09@partner.example"]:
         c = app.test_client()
         r = submit(c, "/login", {"email": email, "password": app.config["DEMO_PASSWORD"]})
         assert r.status_code == 302, email
