@@ -43,7 +43,8 @@ def forget_user() -> None:
         g._login_user = current_app.login_manager.anonymous_user()
 
 
-def _rollback_quietly() -> None:
+def rollback_quietly() -> None:
+    """Roll the session back; if the connection is gone there is nothing to undo."""
     try:
         db.session.rollback()
     except Exception:  # the connection is gone; nothing to undo
@@ -58,7 +59,7 @@ def user_is_loadable() -> bool:
         current_user.is_authenticated  # noqa: B018  loads the user (once per request)
         return True
     except SQLAlchemyError:
-        _rollback_quietly()
+        rollback_quietly()
         forget_user()
         return False
 
@@ -74,7 +75,7 @@ def register_error_handlers(app: Flask) -> None:
         # One line, no traceback: an outage would otherwise fill the log with identical ones.
         log.error("database unavailable on %s %s: %s", request.method, request.path,
                   short_reason(e))
-        _rollback_quietly()
+        rollback_quietly()
         forget_user()  # the layout and the locale must not ask the database again
         return page(503, _("Temporarily unavailable"),
                     _("The service is unavailable for a moment. Please try again in a few minutes."),
@@ -125,7 +126,7 @@ def register_error_handlers(app: Flask) -> None:
         original = getattr(e, "original_exception", None)
         if original is not None and is_database_unavailable(original):
             return database_unavailable(original)
-        _rollback_quietly()
+        rollback_quietly()
         log.exception("internal error on %s %s", request.method, request.path)
         return page(500, _("Something went wrong"),
                     _("An error occurred on our side. It has been logged; please try again later."))

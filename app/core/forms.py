@@ -92,6 +92,21 @@ def _check_bounds(field) -> None:
         raise StopValidation(message % {"min": field.min, "max": field.max})
 
 
+def _raw_number(field, valuelist, pattern, message) -> str | None:
+    """The submitted text of a number field if it has the pattern's shape; None when nothing
+    was sent or the field was left empty (data None); ValueError with `message` otherwise."""
+    if not valuelist:
+        return None
+    raw = (valuelist[0] or "").strip()
+    if not raw:
+        field.data = None
+        return None
+    if not pattern.fullmatch(raw):
+        field.data = None
+        raise ValueError(field.invalid_value_message or message)
+    return raw
+
+
 class IntegerField(wtf_fields.IntegerField):
     """A whole number in [min, max] (default: a PostgreSQL integer), ASCII digits only.
 
@@ -108,16 +123,9 @@ class IntegerField(wtf_fields.IntegerField):
         self.min, self.max, self.range_message = min, max, message
 
     def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = (valuelist[0] or "").strip()
-        if not raw:
-            self.data = None
-            return
-        if not _INTEGER.fullmatch(raw):
-            self.data = None
-            raise ValueError(self.invalid_value_message or WHOLE_NUMBER_MESSAGE)
-        self.data = int(raw)
+        raw = _raw_number(self, valuelist, _INTEGER, WHOLE_NUMBER_MESSAGE)
+        if raw is not None:
+            self.data = int(raw)
 
     def pre_validate(self, form):
         _stop_if_unparsed(self)
@@ -137,15 +145,9 @@ class DecimalField(wtf_fields.DecimalField):
         self.min, self.max, self.range_message = decimal.Decimal(min), decimal.Decimal(max), message
 
     def process_formdata(self, valuelist):
-        if not valuelist:
+        raw = _raw_number(self, valuelist, _DECIMAL, NUMBER_MESSAGE)
+        if raw is None:
             return
-        raw = (valuelist[0] or "").strip()
-        if not raw:
-            self.data = None
-            return
-        if not _DECIMAL.fullmatch(raw):
-            self.data = None
-            raise ValueError(self.invalid_value_message or NUMBER_MESSAGE)
         self.data = decimal.Decimal(raw.replace(",", "."))
         if self.places is not None and -self.data.as_tuple().exponent > self.places:
             self.data = None

@@ -34,6 +34,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
+from app.core.errors import rollback_quietly as _rollback_quietly
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.mail.models import MailStatus, OutboxMail, SuppressedAddress
@@ -656,13 +657,6 @@ def run_worker(stop: threading.Event | None = None, poll_seconds: float | None =
         # Connections may hang in mid-handshake or mid-query: drop them, don't say goodbye.
         _invalidate_quietly()
     log.info("mail worker %s stopped", worker_id)
-
-
-def _rollback_quietly() -> None:
-    try:
-        db.session.rollback()
-    except Exception:  # the connection is gone; nothing to undo
-        pass
 
 
 def _invalidate_quietly() -> None:
