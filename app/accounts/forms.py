@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 MIN_PASSWORD = 10
+MAX_PASSWORD = 200
 
 
 class _EmailField(EmailField):
@@ -34,8 +35,8 @@ class HardToGuess:
     `form.personal_words` (the logged-in person's name and address)."""
 
     def __call__(self, form, field):
-        if not field.data or len(field.data) < MIN_PASSWORD:
-            return  # the length rule speaks first
+        if not field.data or not MIN_PASSWORD <= len(field.data) <= MAX_PASSWORD:
+            return  # the length rule speaks first (and nothing huge is analysed)
         inputs = list(getattr(form, "personal_words", []) or [])
         for name in ("name", "email"):
             if name in form and isinstance(form[name].data, str):
@@ -52,7 +53,7 @@ def new_password_field(label=None):
         label or _l("Password"),
         validators=[
             DataRequired(message=_l("Please choose a password.")),
-            Length(min=MIN_PASSWORD, max=200,
+            Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
                    message=_l("The password must have at least %(min)d characters.", min=MIN_PASSWORD)),
             HardToGuess(),
         ],

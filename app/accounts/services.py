@@ -149,17 +149,6 @@ def confirm_email(token: str) -> User:
 log = logging.getLogger(__name__)
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The account for this address and password, or None (wrong, unknown or deactivated)."""
-    user = find_by_email(email)
-    if not verify_password(user, password) or not user.active:
-        return None
-    if _hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    return user
-
-
 # Repeated wrong passwords slow down log-in to that account — but only from browsers that
 # have never logged in to it. A browser that has (it carries a signed "known device" cookie
 # for the account) counts its own failures, so a stranger guessing passwords cannot lock the
@@ -179,16 +168,23 @@ def _email_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
-def _device_id(cookie: str | None, email: str) -> str | None:
-    if not cookie:
+def _device_id(cookie: str | None, user: User | None) -> str | None:
+    """The browser's known-device id if its cookie is for this account in its current state
+    (a password change or reset makes every older device cookie unknown again)."""
+    if not cookie or user is None:
         return None
     try:
         data = read_token(KNOWN_DEVICE, cookie, KNOWN_DEVICE_MAX_AGE)
     except TokenError:
         return None
-    if data.payload.get("a") != _email_key(email):
+    if data.payload.get("a") != _email_key(user.email) or data.payload.get("v") != user.session_version:
         return None
     return str(data.payload.get("d") or "") or None
+
+
+def known_device_cookie(user: User, device: str | None = None) -> str:
+    return make_token(KNOWN_DEVICE, a=_email_key(user.email), v=user.session_version,
+                      d=device or secrets.token_hex(8))
 
 
 def _failure_limit(known_device: bool):
@@ -201,26 +197,29 @@ def _failure_limit(known_device: bool):
 
 def log_in(email: str, password: str, *, remember: bool, user_agent: str = "",
            device_cookie: str | None = None) -> LoginResult:
-    """Check the password under the per-account throttle and open a server-side session."""
+    """Check the password under the per-account throttle and open a server-side session.
+
+    The attempt is counted before the password is checked, so parallel guesses cannot all slip
+    through between "test" and "hit"; a successful log-in takes its count back."""
     from app.extensions import limiter
 
-    device = _device_id(device_cookie, email)
+    user = find_by_email(email)
+    device = _device_id(device_cookie, user)
     limit = _failure_limit(device is not None)
     key = ("login-device", device) if device else ("login-account", _email_key(email))
     strategy = limiter.limiter if current_app.config.get("RATELIMIT_ENABLED", True) else None
-    if strategy is not None and not strategy.test(limit, *key):
+    if strategy is not None and not strategy.hit(limit, *key):
         verify_password(None, password)  # costs the same as a real attempt
         return LoginResult(throttled=True)
-    user = authenticate(email, password)
-    if user is None:
-        if strategy is not None:
-            strategy.hit(limit, *key)
+    if not verify_password(user, password) or not user.active:
         db.session.rollback()
         return LoginResult()
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
     start_session(user, user_agent, remember)
     db.session.commit()
-    cookie = device_cookie if device else make_token(KNOWN_DEVICE, a=_email_key(email), d=secrets.token_hex(8))
-    return LoginResult(user=user, device_cookie=cookie)
+    return LoginResult(user=user, device_cookie=device_cookie if device else known_device_cookie(user))
 
 
 # ---------------------------------------------------------------- server-side sessions
@@ -436,14 +435,22 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
     db.session.commit()
 
 
-def confirm_email_change(token: str, viewer_id: int | None = None,
-                         keep_session_id: int | None = None) -> User:
-    """Move the account to the new address; the old address is told, with a link to undo it.
-    Every session ends, except the viewer's own (keep_session_id) when it is this account's."""
+def check_email_change(token: str):
+    """The e-mail-change link's data if it is valid and not spent (does not spend it)."""
+    return read_token(CHANGE_EMAIL, token, current_app.config["CONFIRM_LINK_MAX_AGE"])
+
+
+def confirm_email_change(token: str, viewer_id: int | None, keep_session_id: int | None = None) -> User:
+    """Move the account to the new address — only from a session of that very account, so the
+    owner of the new mailbox (or a scanner following the link) cannot attach their address to
+    someone else's account. The old address is told, with a link to undo it. Every session ends
+    except this one (keep_session_id)."""
     data = consume_token(CHANGE_EMAIL, token, current_app.config["CONFIRM_LINK_MAX_AGE"])
     user = db.session.get(User, data.payload.get("u"))
-    if (user is None or user.email != data.payload.get("old")
-            or user.session_version != data.payload.get("v")):
+    if user is None or viewer_id != user.id:
+        db.session.rollback()
+        raise AccountError("not-yours")
+    if user.email != data.payload.get("old") or user.session_version != data.payload.get("v"):
         db.session.rollback()
         raise TokenError("invalid")
     new_email = data.payload["e"]
@@ -454,7 +461,7 @@ def confirm_email_change(token: str, viewer_id: int | None = None,
     user.email = new_email
     user.confirmed_at = utcnow()
     user.session_version += 1  # links mailed to the old address (resets) stop working
-    end_sessions(user, keep_id=keep_session_id if viewer_id == user.id else None, commit=False)
+    end_sessions(user, keep_id=keep_session_id, commit=False)
     undo = make_token(UNDO_EMAIL_CHANGE, u=user.id, old=old_email, e=new_email)
     queue_mail_to_user("email_changed", user, {
         "old_email": old_email,
@@ -566,7 +573,10 @@ def count_by_role() -> dict[str, int]:
 
 # ---------------------------------------------------------------- admins: deactivate, role
 def _active_admins() -> int:
-    return db.session.scalar(select(func.count()).where(User.role == Role.ADMIN, User.active.is_(True))) or 0
+    """Active admins, their rows locked (PostgreSQL) so two admins demoting each other at the
+    same moment cannot both pass the "one stays" check."""
+    return len(db.session.scalars(select(User.id).where(User.role == Role.ADMIN, User.active.is_(True))
+                                  .with_for_update()).all())
 
 
 def set_active(user: User, active: bool, by: User) -> None:
@@ -589,6 +599,9 @@ def set_role(user: User, role: Role, office_ids: list[int], by: User) -> None:
         raise AccountError("self", field="role")
     if user.role == Role.ADMIN and role != Role.ADMIN and _active_admins() <= 1:
         raise AccountError("last-admin", field="role")
+    if role in (Role.COORDINATOR, Role.ADMIN) and user.confirmed_at is None:
+        # the address may be someone else's squatted registration: staff are invited instead
+        raise AccountError("unconfirmed", field="role")
     if role == Role.COORDINATOR and not office_ids:
         raise AccountError("no-offices", field="offices")
     if role == Role.PARTNER and user.organisation_id is None:

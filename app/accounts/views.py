@@ -138,17 +138,23 @@ def login():
             form.password.errors.append(_("E-mail address or password is wrong."))
         else:
             target = safe_next(request.args.get("next")) or url_for("accounts.dashboard")
-            keep_lang = session.get("lang")
-            session.clear()  # a fresh session and CSRF token: nothing from before log-in survives
-            if keep_lang:
-                session["lang"] = keep_lang
-            login_user(result.user, remember=form.remember.data)
-            response = redirect(target)
-            response.set_cookie(KNOWN_DEVICE_COOKIE, result.device_cookie or "",
-                                max_age=services.KNOWN_DEVICE_MAX_AGE, httponly=True, samesite="Lax",
-                                secure=current_app.config["SESSION_COOKIE_SECURE"])
-            return response
+            return _logged_in(result.user, form.remember.data, target, result.device_cookie)
     return render_template("accounts/login.html", form=form)
+
+
+def _logged_in(user: User, remember: bool, target: str, device_cookie: str | None):
+    """The response after a log-in whose server-side session exists: a fresh session cookie and
+    CSRF token (nothing from before survives), and this browser remembered as a known device."""
+    keep_lang = session.get("lang")
+    session.clear()
+    if keep_lang:
+        session["lang"] = keep_lang
+    login_user(user, remember=remember)
+    response = redirect(target)
+    response.set_cookie(KNOWN_DEVICE_COOKIE, device_cookie or services.known_device_cookie(user),
+                        max_age=services.KNOWN_DEVICE_MAX_AGE, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 @bp.post("/logout")
@@ -185,12 +191,15 @@ def reset_password(token: str):
     form.personal_words = [user.name, user.email]
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            user = services.reset_password(token, form.password.data)
         except TokenError as exc:
             return _token_error(exc, "accounts.forgot_password")
-        logout_user()
-        flash(_("Your new password is set. Please log in."), "success")
-        return redirect(url_for("accounts.login"))
+        # The link proved the mailbox and the new password is set: this browser is logged in
+        # (and becomes a known device, so a stranger's guessing can't keep the owner out).
+        services.start_session(user, request.user_agent.string)
+        db.session.commit()
+        flash(_("Your new password is set. You are logged in."), "success")
+        return _logged_in(user, False, url_for("accounts.dashboard"), None)
     return render_template("accounts/reset_password.html", form=form)
 
 
@@ -279,22 +288,34 @@ def end_other_sessions():
     return redirect(url_for("accounts.settings") + "#sessions")
 
 
-@bp.get("/account/confirm-email/<token>")
+@bp.route("/account/confirm-email/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
-    viewer = current_user._get_current_object() if current_user.is_authenticated else None
-    keep = _this_session_id() if viewer is not None else None
+    """The new address is confirmed from the account's own session, with a button: a link
+    scanner or the owner of the new mailbox opening the link alone attaches nothing."""
     try:
-        user = services.confirm_email_change(token, viewer_id=viewer.id if viewer else None,
-                                             keep_session_id=keep)
+        services.check_email_change(token)
     except TokenError as exc:
         return _token_error(exc, "accounts.settings" if current_user.is_authenticated else "accounts.login")
-    except services.AccountError:
-        flash(_("This e-mail address is already used by another account."), "error")
-        return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))
-    flash(_("Your new e-mail address is confirmed."), "success")
-    if viewer is not None and viewer.id == user.id:
+    if not current_user.is_authenticated:
+        flash(_("Please log in with your account to confirm the new e-mail address."), "warning")
+        return redirect(url_for("accounts.login", next=url_for("accounts.confirm_email_change", token=token)))
+    form = ResendForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_email_change(token, viewer_id=current_user.id, keep_session_id=_this_session_id())
+        except TokenError as exc:
+            return _token_error(exc, "accounts.settings")
+        except services.AccountError as exc:
+            if str(exc) == "not-yours":
+                abort(404)
+            flash(_("This e-mail address is already used by another account."), "error")
+            return redirect(url_for("accounts.settings"))
+        flash(_("Your new e-mail address is confirmed."), "success")
         return redirect(url_for("accounts.settings"))  # this device stays logged in, no other
-    return redirect(url_for("accounts.login"))
+    data = services.check_email_change(token)
+    if data.payload.get("u") != current_user.id:
+        abort(404)  # another account's link: nothing to see here
+    return render_template("accounts/confirm_email_change.html", form=form, new_email=data.payload.get("e"))
 
 
 @bp.route("/account/undo-email-change/<token>", methods=["GET", "POST"])
@@ -378,6 +399,7 @@ def admin_user(user_id: int):
 
 ROLE_ERRORS = {
     "self": lambda: _("You cannot change your own role or deactivate yourself."),
+    "unconfirmed": lambda: _("This account's e-mail address is not confirmed. Staff accounts are given by invitation: invite the colleague instead."),
     "last-admin": lambda: _("This is the last active administrator. Make someone else an administrator first."),
     "no-offices": lambda: _("A coordinator needs at least one office."),
     "no-organisation": lambda: _("Only contacts of a partner organisation can have this role."),

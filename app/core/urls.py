@@ -27,12 +27,23 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **view_args, **args, page=page)
 
 
+def _loopback(host: str) -> bool:
+    """Is the request's host this machine ("127.0.0.1:5000", "localhost", "[::1]:8080")?"""
+    if host.startswith("["):
+        name = host[1:host.find("]")] if "]" in host else host
+    else:
+        name = host.rsplit(":", 1)[0]
+    return name.lower() in {"127.0.0.1", "localhost", "::1"}
+
+
 def base_url() -> str:
     """BASE_URL; in development without it, the address this request came to."""
     from flask import g, has_app_context, has_request_context
 
     if current_app.config.get("BASE_URL_FROM_REQUEST"):
-        if has_request_context():
+        # only for a browser on this machine: a Host header is the client's to choose, and a
+        # development server reachable from elsewhere must not mail links to another host
+        if has_request_context() and _loopback(request.host):
             return request.host_url.rstrip("/")
         if has_app_context() and g.get("base_url"):
             return g.base_url  # work deferred from a request (core.deferred)

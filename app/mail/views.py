@@ -29,21 +29,29 @@ def unsubscribe(token: str):
         abort(404)
     if request.method == "POST":
         email = services.unsubscribe(token)
-        return render_template("mail/unsubscribed.html", email=email, token=token)
+        # "Undo" gets its own short-lived, single-use link: an old unsubscribe link (forwarded,
+        # in a shared inbox) must not switch someone's messages back on.
+        undo = services.make_token(RESUBSCRIBE, e=email)
+        return render_template("mail/unsubscribed.html", email=email, undo_token=undo)
     return render_template("mail/unsubscribe.html")
 
 
-@bp.post("/unsubscribe/<token>/undo")
+RESUBSCRIBE = "resubscribe"
+RESUBSCRIBE_MAX_AGE = 3600
+
+
+@bp.post("/unsubscribe/undo/<token>")
 def resubscribe(token: str):
-    """Undo an unsubscribe, straight from the confirmation page (the same signed link)."""
+    """Undo an unsubscribe, straight from the confirmation page."""
+    from app.core.tokens import consume_token
     from app.mail.preferences import set_mail_preference
 
-    try:
-        data = services.read_token(services.UNSUBSCRIBE, token, max_age=None)
-    except TokenError:
-        abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    try:
+        data = consume_token(RESUBSCRIBE, token, RESUBSCRIBE_MAX_AGE)
+    except TokenError:
+        abort(404)
     email = str(data.payload.get("e", "")).lower()
     if not email:
         abort(404)

@@ -43,7 +43,7 @@ def test_old_address_is_told_and_can_undo_the_change(app, client, make, auth, de
     auth.login(user)
     submit(client, "/account", {"em-email": "new@example.org", "em-current": PASSWORD,
                                 "em-submit": "1"}, prefix="em-")
-    client.get(link_in(deliver()[-1], "/account/confirm-email/"))
+    submit(client, link_in(deliver()[-1], "/account/confirm-email/"), {})
     notice = [m for m in deliver() if "<old@example.org>" in m.recipients[0]]
     assert notice and "new@example.org" in notice[0].body
     undo = link_in(notice[0], "/account/undo-email-change/")
@@ -60,6 +60,29 @@ def test_old_address_is_told_and_can_undo_the_change(app, client, make, auth, de
     mails = deliver()
     assert any("<old@example.org>" in m.recipients[0] and "/reset-password/" in m.body for m in mails)
     assert stranger.get(undo).status_code == 302  # used: back to log-in with a message
+
+
+def test_an_email_change_link_works_only_in_the_accounts_own_session(app, client, make, auth, deliver):
+    """Review finding: the owner of the new mailbox (or a link scanner) opening the link must not
+    attach their address to someone else's account — which would park an undo link with the
+    attacker and let them take the account back after the victim reset its password."""
+    attacker = make.volunteer(email="attacker@example.org")
+    auth.login(attacker)
+    submit(client, "/account", {"em-email": "victim@example.org", "em-current": PASSWORD,
+                                "em-submit": "1"}, prefix="em-")
+    link = link_in(deliver()[-1], "/account/confirm-email/")
+    scanner = app.test_client()
+    r = scanner.get(link)  # not logged in: sent to log in, nothing changes
+    assert r.status_code == 302 and "/login" in r.location
+    victim = make.volunteer(email="someone@example.org")
+    other = app.test_client()
+    submit(other, "/login", {"email": victim.email, "password": PASSWORD})
+    assert other.get(link).status_code == 404  # another account's session: not theirs
+    page = client.get("/home")
+    assert other.post(link, data={"csrf_token": csrf_from(other.get("/home").get_data(as_text=True))}).status_code == 404
+    with app.app_context():
+        assert db.session.get(User, attacker.id).email == "attacker@example.org"
+    assert page.status_code == 200
 
 
 # ---------------------------------------------------------------- 2. forgot-password timing
@@ -224,8 +247,15 @@ def test_reset_and_change_refuse_the_own_name(app, client, make, auth):
     assert r.status_code == 200 and 'id="pw-password-error"' in r.get_data(as_text=True)
 
 
-def _attempt(client, email, password):
-    return submit(client, "/login", {"email": email, "password": password})
+_ip = iter(range(1, 10**6))
+
+
+def _attempt(client, email, password, ip=None):
+    """A log-in attempt; strangers come from ever new addresses (the per-IP limit is not what
+    is tested here)."""
+    n = next(_ip) if ip is None else ip
+    return submit(client, "/login", {"email": email, "password": password},
+                  environ_base={"REMOTE_ADDR": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"})
 
 
 def test_wrong_passwords_slow_down_new_devices_but_not_the_owner(app, make):
@@ -313,6 +343,12 @@ def test_mail_preferences_on_the_account_page(app, client, make, auth):
         assert db.session.get(SuppressedAddress, user.email) is None
 
 
+def _undo_action(html: str) -> str:
+    import re
+
+    return re.search(r'action="([^"]*/unsubscribe/undo/[^"]+)"', html).group(1)
+
+
 def test_unsubscribe_can_be_undone(app, client, make):
     from app.mail.services import unsubscribe_link
 
@@ -321,13 +357,31 @@ def test_unsubscribe_can_be_undone(app, client, make):
         link = unsubscribe_link(user.email).split("localhost", 1)[1]
     page = client.post(link)
     html = page.get_data(as_text=True)
-    assert "/undo" in html
+    undo = _undo_action(html)
     with app.app_context():
         assert db.session.get(SuppressedAddress, user.email) is not None
-    r = client.post(link + "/undo", data={"csrf_token": csrf_from(html)})
+    r = client.post(undo, data={"csrf_token": csrf_from(html)})
     assert r.status_code == 200
     with app.app_context():
         assert db.session.get(SuppressedAddress, user.email) is None
+    # the undo link works once
+    assert client.post(undo, data={"csrf_token": csrf_from(html)}).status_code == 404
+
+
+def test_an_old_unsubscribe_link_cannot_switch_messages_back_on(app, client, make):
+    """Review finding: the never-expiring unsubscribe link must not double as an opt-in."""
+    from app.mail.services import unsubscribe_link
+
+    user = make.volunteer()
+    with app.test_request_context():
+        link = unsubscribe_link(user.email).split("localhost", 1)[1]
+    client.post(link)
+    stranger = app.test_client()
+    html = stranger.get("/").get_data(as_text=True)
+    for attempt in (link + "/undo", link.replace("/unsubscribe/", "/unsubscribe/undo/")):
+        assert stranger.post(attempt, data={"csrf_token": csrf_from(html)}).status_code in (404, 405)
+    with app.app_context():
+        assert db.session.get(SuppressedAddress, user.email) is not None
 
 
 # ---------------------------------------------------------------- 18. admins: role, activity
@@ -395,3 +449,74 @@ def test_spent_links_are_kept_longer_than_any_link_lives():
     assert MIN_PURGE_DAYS * 86400 > UNDO_EMAIL_CHANGE_MAX_AGE
     with pytest.raises(ValueError):
         purge_used(MIN_PURGE_DAYS - 1)
+
+
+# ---------------------------------------------------------------- review findings
+def test_an_unconfirmed_account_cannot_be_made_staff(app, make):
+    """A squatted registration of an office address must not become a coordinator account."""
+    office = make.office()
+    squatter = make.volunteer(confirmed=False, email="koordination@buero.example")
+    _admin, boss = _admin_client(app, make)
+    r = submit(boss, f"/admin/accounts/{squatter.id}", {"role": "coordinator", "offices": str(office.id)})
+    assert r.status_code == 200 and "nicht bestätigt" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, squatter.id).role.value == "volunteer"
+
+
+def test_huge_input_is_not_analysed(app, client, monkeypatch):
+    from app.accounts import forms as account_forms
+    from app.core.passwords import _inputs
+
+    assert len(_inputs(["word " * 48000, "x@example.org"])) <= 20
+    calls = []
+    monkeypatch.setattr(account_forms, "password_problem", lambda pw, inputs: calls.append(len(pw)))
+    submit(client, "/register", {"name": "abcd " * 2000, "email": "a@example.org", "password": "0" * 5000,
+                                 "privacy": "y"})
+    assert calls == []
+
+
+def test_a_password_reset_logs_the_browser_in_as_a_known_device(app, make, deliver):
+    user = make.volunteer()
+    for i in range(5):
+        _attempt(app.test_client(), user.email, f"guess number {i}")
+    owner = app.test_client()
+    submit(owner, "/forgot-password", {"email": user.email})
+    reset = link_in(deliver()[-1], "/reset-password/")
+    r = submit(owner, reset, {"password": "a new and long secret", "confirm": "a new and long secret"})
+    assert r.status_code == 302 and owner.get("/home").status_code == 200
+    assert owner.get_cookie("known_device") is not None
+    owner.post("/logout", data={"csrf_token": csrf_from(owner.get("/home").get_data(as_text=True))})
+    for i in range(5):  # the stranger goes on guessing
+        _attempt(app.test_client(), user.email, f"guess again {i}")
+    assert _attempt(owner, user.email, "a new and long secret").status_code == 302
+
+
+def test_device_cookies_from_before_a_reset_count_as_unknown(app, make, deliver):
+    user = make.volunteer()
+    old_device = app.test_client()
+    _attempt(old_device, user.email, PASSWORD)
+    old_device.post("/logout", data={"csrf_token": csrf_from(old_device.get("/home").get_data(as_text=True))})
+    c = app.test_client()
+    submit(c, "/forgot-password", {"email": user.email})
+    submit(c, link_in(deliver()[-1], "/reset-password/"), {"password": "a new and long secret",
+                                                           "confirm": "a new and long secret"})
+    results = [_attempt(old_device, user.email, f"guess {i}").get_data(as_text=True) for i in range(6)]
+    assert "15" in results[-1]  # paused like any new device: its old cookie no longer counts
+
+
+def test_the_account_limit_counts_before_checking(app, make):
+    """Attempts are counted first, so parallel guesses can't all pass between check and count."""
+    from app.accounts import services
+
+    user = make.volunteer()
+    with app.test_request_context():
+        results = [services.log_in(user.email, f"wrong {i}", remember=False) for i in range(6)]
+        assert [r.throttled for r in results] == [False] * 5 + [True]
+
+
+def test_development_links_ignore_a_foreign_host(app, make, deliver):
+    app.config["BASE_URL_FROM_REQUEST"] = True
+    user = make.volunteer()
+    submit(app.test_client(), "http://evil.example/forgot-password", {"email": user.email})
+    body = deliver()[-1].body
+    assert "evil.example" not in body and "http://localhost/reset-password/" in body

@@ -1,7 +1,7 @@
 
 from app.accounts.models import User
 from app.extensions import db
-from tests.conftest import PASSWORD, link_in, submit
+from tests.conftest import csrf_from, PASSWORD, link_in, submit
 
 NEW = "ein ganz neues passwort"
 
@@ -12,7 +12,9 @@ def test_reset_flow_single_use(app, client, make, auth, deliver):
     assert r.status_code == 200
     link = link_in(deliver()[0], "/reset-password/")
     r = submit(client, link, {"password": NEW, "confirm": NEW})
-    assert r.status_code == 302 and r.location.endswith("/login")
+    assert r.status_code == 302 and r.location.endswith("/home")  # logged in with the new password
+    assert client.get("/home").status_code == 200
+    auth.logout()
     assert auth.login(user, password=NEW).status_code == 302
     auth.logout()
     # the link works once
@@ -97,7 +99,10 @@ def test_change_email_is_reconfirmed(app, make, auth, client, deliver):
     mail = deliver()[0]
     assert mail.recipients[0].endswith("<new@example.org>")
     link = link_in(mail, "/account/confirm-email/")
-    client.get(link)
+    page = client.get(link)  # a page with a button: opening the link changes nothing yet
+    with app.app_context():
+        assert db.session.get(User, user.id).email == user.email
+    client.post(link, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
     with app.app_context():
         assert db.session.get(User, user.id).email == "new@example.org"
     assert client.get("/account").status_code == 200  # this device stays logged in
@@ -112,7 +117,7 @@ def test_change_email_to_taken_address_fails_on_confirm(app, make, auth, client,
     submit(client, "/account", {"em-email": "taken@example.org", "em-current": PASSWORD, "em-submit": "1"},
            prefix="em-")
     link = link_in(deliver()[0], "/account/confirm-email/")
-    client.get(link)
+    submit(client, link, {})
     with app.app_context():
         assert db.session.get(User, user.id).email == user.email
 
