@@ -28,7 +28,8 @@ def _optional_int(value):
     return int(value)
 
 class LanguageRow(Form):
-    """One language and how well the person speaks it. An empty row is ignored."""
+    """One language and how well the person speaks it. A row without a language is ignored
+    (choosing "no language" removes one: a radio button can't be unticked)."""
 
     code = SelectField(_l("Language"))
     level = RadioField(_l("How well?"), coerce=_optional_int, choices=LEVEL_CHOICES, validate_choice=False)
@@ -45,10 +46,8 @@ class LanguagesForm(BaseForm):
         seen: set[str] = set()
         for row in self.languages:
             code, level = row.form.code.data, row.form.level.data
-            if not code:
-                if level is not None:
-                    row.form.code.errors = [*row.form.code.errors, _l("Please choose the language too.")]
-                    valid = False
+            if not code:  # "no language": the row is left out, whatever level it shows
+                row.form.level.errors = []
                 continue
             if level not in {c for c, _label in LEVEL_CHOICES}:
                 row.form.level.errors = [*row.form.level.errors, _l("Please choose how well you speak it.")]

@@ -273,8 +273,10 @@ def test_step_errors_are_shown_at_the_field(app, client, auth, volunteer):
     assert "Bitte wählen Sie, wie gut Sie sie sprechen." in r.get_data(as_text=True)
     r = submit(client, STEP + "languages", {"languages-languages-0-code": "ar", "languages-languages-0-level": "9"})
     assert "Bitte wählen Sie, wie gut Sie sie sprechen." in r.get_data(as_text=True)
-    r = submit(client, STEP + "languages", {"languages-languages-0-level": "2"})
-    assert "Bitte wählen Sie auch die Sprache." in r.get_data(as_text=True)
+    # "no language" leaves the row out, whatever level it shows
+    r = submit(client, STEP + "languages", {"languages-languages-0-code": "", "languages-languages-0-level": "2",
+                                            "languages-languages-1-code": "ar", "languages-languages-1-level": "9"})
+    assert "Bitte wählen Sie, wie gut Sie sie sprechen." in r.get_data(as_text=True)
     r = submit(client, STEP + "times", {"times-slots": ["9-9"], "times-hours": "1" * 400})
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and page.count('class="error"') >= 2
