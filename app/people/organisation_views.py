@@ -325,7 +325,7 @@ def organisations():
     districts = select(District.id, District.name).order_by(District.name)
     if offices is not None:
         districts = districts.where(District.office_id.in_(offices or {-1}))
-    return render_template("people/organisations/staff_list.html", page=page,
+    return render_template("people/organisations/staff_list.html", page=page, pending=svc.pending_count(offices),
                            districts=db.session.execute(districts).all(), types=list(OrganisationType),
                            states=list(OrganisationState), kind=kind, state=state, district_id=district_id, q=q)
 

@@ -475,3 +475,11 @@ def test_personal_data_section_collects_and_erases(app, make, office):
         assert user.organisation_id is None
         o = db.session.get(Organisation, org.id)
         assert o is not None and o.contacts == []
+
+
+def test_staff_list_points_to_pending_ones_of_own_offices(app, client, make, auth, office, other_office):
+    make.organisation(districts=other_office.district_ids, state="pending")
+    auth.login(make.coordinator(office))
+    assert "state=pending" not in text(client.get("/people/organisations"))
+    make.organisation(districts=office.district_ids, state="pending")
+    assert "state=pending" in text(client.get("/people/organisations"))
