@@ -66,6 +66,7 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
+    organisation_joined_at: Mapped[datetime | None]  # since when a partner contact is one ("my data")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     # Set when the person's account was deleted ("my data"): the row stays, anonymous, so

@@ -609,3 +609,32 @@ def set_role(user: User, role: Role, office_ids: list[int], by: User) -> None:
     user.role = role
     user.offices = _offices(office_ids) if role == Role.COORDINATOR else []
     db.session.commit()
+
+
+# ---- partner contacts
+# The accounts side of partner organisations (app.people.organisations runs the operations and
+# commits): a new contact account, joining an organisation, leaving it.
+def new_partner_contact(name: str, email: str, password_hash: str, organisation, *, locale: str = "de",
+                        confirmed: bool = False) -> User:
+    """A contact account of `organisation`, added to the session (the caller flushes/commits).
+    `confirmed`: the address proved itself already (an invitation link reached the mailbox)."""
+    user = User(name=name.strip(), email=email.strip().lower(), password_hash=password_hash, role=Role.PARTNER,
+                locale=locale, confirmed_at=utcnow() if confirmed else None)
+    join_organisation(user, organisation)
+    db.session.add(user)
+    return user
+
+
+def join_organisation(user: User, organisation) -> None:
+    """The account becomes a contact of the organisation (role partner), from now."""
+    user.organisation = organisation
+    user.organisation_joined_at = utcnow()
+    user.role = Role.PARTNER
+
+
+def leave_to_volunteer(user: User) -> None:
+    """A contact leaves their organisation: the account is a volunteer account again."""
+    user.organisation_id = None
+    user.organisation = None
+    user.organisation_joined_at = None
+    user.role = Role.VOLUNTEER

@@ -151,6 +151,7 @@ def seed_demo(volunteers: int = 300, only_if_empty: bool = False) -> dict[str, i
             contact = user(email, contact_name, Role.PARTNER)
             if contact:
                 contact.organisation = org
+                contact.organisation_joined_at = now
         created["organisations"] += 1
     db.session.commit()
     return created

@@ -64,6 +64,18 @@ def get_in_scope_or_404(model, ident: int, office_of: Callable[[Any], int | None
     return obj
 
 
+def get_in_any_office_or_404(model, ident: int, offices_of: Callable[[Any], "list[int] | set[int]"], user=None):
+    """Like get_in_scope_or_404 for records that belong to several offices (an organisation
+    working in districts of two offices): 404 unless the user may act in one of them."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    scope = office_scope(user or current_user)
+    if scope is not None and not (set(offices_of(obj)) & scope):
+        abort(404)
+    return obj
+
+
 def is_self(user, user_id: int | None) -> bool:
     return user is not None and user.is_authenticated and user.id == user_id
 
