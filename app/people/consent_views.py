@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_loaded_from_cookie, user_logged_in
 
@@ -185,7 +185,6 @@ def show_consent_text(purpose: str, version: int):
     text = service.text_version(purpose_, version)
     if text is None:
         abort(404)
-    g.consent_text_current = service.current_text(purpose_).id == text.id
     return render_template("people/consent/show_text.html", text=text, purpose=purpose_,
                            locale=select_locale(), render=service.render_text,
-                           is_current=g.consent_text_current)
+                           is_current=service.current_text(purpose_).id == text.id)
