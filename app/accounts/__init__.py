@@ -3,3 +3,4 @@ from flask import Blueprint
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 from app.accounts import views  # noqa: E402,F401
+from app.accounts import personal_data  # noqa: E402,F401  ("my data": the account's section)

@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from app.core.forms import BaseForm, MultiCheckboxField
 from app.core.passwords import password_problem
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
@@ -67,6 +67,10 @@ class RegisterForm(BaseForm):
     password = new_password_field()
     privacy = BooleanField(_l("I have read the privacy notice."), validators=[
         DataRequired(message=_l("Please confirm that you have read the privacy notice."))])
+    # The version of the privacy notice the page linked to (its text id): recorded as accepted.
+    privacy_text = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$")])
+    # Optional, never pre-ticked: to be told about new opportunities (consent purpose "contact").
+    contact = BooleanField(_l("Yes, the offices may tell me by e-mail about new opportunities and needs (optional)."))
 
 
 class NameForm(BaseForm):

@@ -80,11 +80,23 @@ def find_by_email(email: str) -> User | None:
 
 
 # ---------------------------------------------------------------- registration and confirmation
-def register(name: str, email: str, password: str, locale: str = "de") -> User | None:
-    """Create a volunteer account and queue the confirmation mail, in one transaction.
+def register(name: str, email: str, password: str, locale: str = "de", *,
+             privacy_text_id: int | None = None, contact: bool = False) -> User | None:
+    """Create a volunteer account and queue the confirmation mail, in one transaction, with the
+    accepted version of the privacy notice (and the optional "contact" consent if ticked)
+    recorded beside it.
 
+    `privacy_text_id` is the version the form showed; if a newer one came out meanwhile,
+    AccountError("privacy-changed", field="privacy") asks to read it first (nothing is stored).
     A known address creates nothing; its owner gets a hint mail instead. Returns the new user
     or None (callers must not show the difference)."""
+    from app.people.consent import current_texts, record_consent
+    from app.people.models import ConsentPurpose
+
+    texts = current_texts()
+    privacy = texts[ConsentPurpose.PRIVACY]
+    if privacy_text_id is not None and privacy_text_id != privacy.id:
+        raise AccountError("privacy-changed", field="privacy")
     email = email.strip().lower()
     password_hash = hash_password(password)  # also for known addresses: same time either way
     existing = find_by_email(email)
@@ -107,6 +119,9 @@ def register(name: str, email: str, password: str, locale: str = "de") -> User |
     except IntegrityError:  # a parallel registration of the same address won the race
         db.session.rollback()
         return None
+    record_consent(user.id, ConsentPurpose.PRIVACY, True, privacy, commit=False)
+    if contact:
+        record_consent(user.id, ConsentPurpose.CONTACT, True, texts[ConsentPurpose.CONTACT], commit=False)
     queue_confirmation(user)
     db.session.commit()
     return user

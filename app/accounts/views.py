@@ -83,11 +83,26 @@ def _token_error(exc: TokenError, target: str):
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.dashboard"))
+    from app.people.consent import current_texts, plain_text
+    from app.people.models import ConsentPurpose
+
     form = RegisterForm()
+    texts = current_texts()
     if form.validate_on_submit():
-        services.register(form.name.data, form.email.data, form.password.data, locale=select_locale())
-        return render_template("accounts/check_mail.html", email=form.email.data)
-    return render_template("accounts/register.html", form=form)
+        try:
+            services.register(form.name.data, form.email.data, form.password.data, locale=select_locale(),
+                              privacy_text_id=int(form.privacy_text.data) if form.privacy_text.data else None,
+                              contact=bool(form.contact.data))
+        except services.AccountError:
+            form.privacy.errors.append(_("The privacy notice has just been changed. Please read the new version and tick the box again."))
+            form.privacy.data = False
+        else:
+            return render_template("accounts/check_mail.html", email=form.email.data)
+    form.privacy_text.data = str(texts[ConsentPurpose.PRIVACY].id)
+    locale = select_locale()
+    contact_text = texts[ConsentPurpose.CONTACT]
+    return render_template("accounts/register.html", form=form,
+                           contact_hint=plain_text(contact_text.body(locale)))
 
 
 @bp.get("/confirm/<token>")

@@ -35,7 +35,17 @@ def _operator() -> dict:
 
 @bp.get("/datenschutz")
 def privacy():
-    return render_template("core/privacy.html", operator=_operator())
+    """The current version of the privacy notice (versioned data, app.people.consent) in the UI
+    language, with the operator's and the data protection officer's contacts."""
+    from app.core.i18n import select_locale
+    from app.people.consent import current_text, render_text, text_versions
+    from app.people.models import ConsentPurpose
+
+    text = current_text(ConsentPurpose.PRIVACY)
+    locale = select_locale()
+    earlier = [v for v in text_versions(ConsentPurpose.PRIVACY) if v.version < text.version]
+    return render_template("core/privacy.html", operator=_operator(), text=text, locale=locale,
+                           body=render_text(text.body(locale)), earlier=earlier)
 
 
 @bp.get("/impressum")

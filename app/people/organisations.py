@@ -199,9 +199,18 @@ def register_organisation(data: OrganisationData, *, name: str, email: str, pass
     except IntegrityError:  # a parallel registration of the same address won the race
         db.session.rollback()
         return None
+    _accepts_privacy_notice(user)
     queue_confirmation(user)
     db.session.commit()
     return org
+
+
+def _accepts_privacy_notice(user: User) -> None:
+    """A new contact account accepted the current privacy notice (the form's checkbox)."""
+    from app.people.consent import record_consent
+    from app.people.models import ConsentPurpose
+
+    record_consent(user.id, ConsentPurpose.PRIVACY, True, commit=False)
 
 
 def register_for_account(user: User, data: OrganisationData) -> Organisation:
@@ -389,6 +398,8 @@ def accept_invitation_new(token: str, name: str, password: str, locale: str = "d
         raise OrganisationError("has-account")
     user = new_partner_contact(name, email, password_hash, org, locale=locale, confirmed=True)
     try:
+        db.session.flush()
+        _accepts_privacy_notice(user)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

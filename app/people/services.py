@@ -6,22 +6,37 @@ from sqlalchemy import Select, exists, select
 from app.accounts.models import Role, User
 from app.extensions import db
 from app.offices.models import District
-from app.people.models import VolunteerLanguage, VolunteerProfile
+from app.people.consent import join_given
+from app.people.models import ConsentPurpose, VolunteerLanguage, VolunteerProfile
 
 # Languages the network meets most (DOMAIN.md), offered in filters and profiles.
 COMMON_LANGUAGES = ["de", "ar", "en", "fa", "ku", "uk", "tr", "ru", "ti", "prs", "fr"]
 
 
-def volunteer_recipients(office_id: int, district_id: int | None = None,
-                         language: str | None = None) -> Select:
-    """SELECT (user_id, email, name, locale) of confirmed, active volunteers living in the
-    office's districts, optionally one district and one language — for set-based mailing."""
+def contactable_volunteers() -> Select:
+    """SELECT (user_id, email, name, locale) of every volunteer who may be contacted about new
+    opportunities and needs: confirmed, active, not deleted, and their current `contact` consent
+    is given (one join on volunteer_consents). The base of every recipient query — coordinators'
+    messages (`volunteer_recipients`), and later matching proposals and urgent calls: add joins
+    and WHERE clauses to it, never start from `users` alone. A withdrawal counts from its commit."""
     stmt = (
         select(User.id, User.email, User.name, User.locale)
+        .where(User.role == Role.VOLUNTEER, User.active.is_(True), User.confirmed_at.is_not(None),
+               User.deleted_at.is_(None))
+    )
+    return join_given(stmt, User.id, ConsentPurpose.CONTACT)
+
+
+def volunteer_recipients(office_id: int, district_id: int | None = None,
+                         language: str | None = None) -> Select:
+    """SELECT (user_id, email, name, locale) of contactable volunteers (see
+    `contactable_volunteers`) living in the office's districts, optionally one district and one
+    language — for set-based mailing (`send_message` writes them with one INSERT … SELECT)."""
+    stmt = (
+        contactable_volunteers()
         .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
         .join(District, District.id == VolunteerProfile.district_id)
-        .where(User.role == Role.VOLUNTEER, User.active.is_(True), User.confirmed_at.is_not(None),
-               District.office_id == office_id)
+        .where(District.office_id == office_id)
     )
     if district_id:
         stmt = stmt.where(VolunteerProfile.district_id == district_id)

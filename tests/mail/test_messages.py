@@ -109,6 +109,14 @@ def test_ten_thousand_recipients_are_one_insert(app, make):
         ids = db.session.scalars(select(User.id)).all()
         db.session.execute(VolunteerProfile.__table__.insert(),
                            [{"user_id": i, "district_id": office.district_ids[0]} for i in ids])
+        # only volunteers who agreed to be contacted get messages (app.people.consent)
+        from app.people.consent import current_text
+        from app.people.models import ConsentPurpose, VolunteerConsent
+
+        text_id = current_text(ConsentPurpose.CONTACT).id
+        db.session.execute(VolunteerConsent.__table__.insert(), [
+            {"user_id": i, "purpose": "contact", "given": True, "text_id": text_id, "recorded_at": now}
+            for i in ids])
         db.session.commit()
         statements = []
         listener = lambda *a: statements.append(a[2])

@@ -71,6 +71,11 @@ def test_register_creates_pending_org_with_unconfirmed_contact_and_mail(app, cli
         assert user.role.value == "partner" and user.organisation_id == org.id
         assert user.confirmed_at is None and user.password_hash.startswith("$argon2id$")
         assert user.organisation_joined_at is not None
+        from app.people.models import ConsentPurpose, ConsentRecord, VolunteerConsent
+
+        consent = db.session.get(VolunteerConsent, (user.id, ConsentPurpose.PRIVACY))
+        assert consent is not None and consent.given  # the privacy version accepted is on record
+        assert db.session.scalar(select(ConsentRecord.text_id).where(ConsentRecord.user_id == user.id)) == consent.text_id
     sent = deliver()
     assert [m.recipients for m in sent] == [["Amina Haddad <amina@example.org>"]]
     assert "/confirm/" in sent[0].body

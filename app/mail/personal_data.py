@@ -1,0 +1,54 @@
+""""My data": the mails sent to the person (from the outbox), and what deleting the account
+does to them: queued mails are withdrawn (never sent), sent ones lose address, name and body."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select, update
+
+from app.core.personal_data import register_section
+from app.extensions import db
+from app.mail.kinds import KINDS
+from app.mail.models import MailStatus, Message, OutboxMail, SuppressedAddress
+
+WITHDRAWN_REASON = "account deleted"
+
+
+def _iso(value) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def _theirs(user):
+    return or_(OutboxMail.user_id == user.id, OutboxMail.to_address == user.email)
+
+
+def collect_mails(user) -> list[dict]:
+    rows = db.session.execute(
+        select(OutboxMail.kind, func.coalesce(OutboxMail.subject, Message.subject), OutboxMail.status,
+               OutboxMail.created_at, OutboxMail.sent_at, OutboxMail.to_address)
+        .outerjoin(Message, Message.id == OutboxMail.message_id)
+        .where(_theirs(user))
+        .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())).all()
+    return [{"subject": subject or "", "kind": kind, "kind_name": str(KINDS[kind].label) if kind in KINDS else kind,
+             "status": status.value, "queued_at": _iso(created), "sent_at": _iso(sent), "to": to}
+            for kind, subject, status, created, sent, to in rows]
+
+
+def erase_mails(user, actor) -> None:
+    """Queued mails to the person are marked skipped ("account deleted": the worker never takes
+    them; a worker holding one in hand cannot mark it sent any more); every row of theirs loses
+    address, name and rendered body. An unsubscribe is forgotten with the account; a bounce stays
+    (the address must not be mailed again until an admin clears it)."""
+    placeholder = f"deleted-{user.id}@invalid"
+    db.session.execute(
+        update(OutboxMail).where(_theirs(user), OutboxMail.status.in_([MailStatus.QUEUED, MailStatus.SENDING]))
+        .values(status=MailStatus.SKIPPED, last_error=WITHDRAWN_REASON, claimed_by=None)
+        .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(OutboxMail).where(_theirs(user))
+        .values(to_address=placeholder, to_name="", body_text=None, body_html=None)
+        .execution_options(synchronize_session=False))
+    db.session.execute(delete(SuppressedAddress).where(SuppressedAddress.email == user.email.lower(),
+                                                       SuppressedAddress.reason == "unsubscribed"))
+
+
+register_section("mails", _l("Mails sent to you"), collect=collect_mails, erase=erase_mails, order=80)
