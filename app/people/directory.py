@@ -48,6 +48,12 @@ class DirectoryFilter:
     sort: str = "name"
     nothing: bool = False           # a value outside the viewer's scope was asked for: no rows
 
+    def narrows(self) -> bool:
+        """Is any filter beyond search and sort set (the page shows them unfolded then)?"""
+        return bool(self.language) or self.nothing or any(
+            getattr(self, name) is not None
+            for name in ("skill", "district", "slot", "status", "kind", "office", "contact"))
+
     def describe(self) -> dict[str, Any]:
         """The filter as plain facts for the audit log: which filters, never the search text."""
         facts: dict[str, Any] = {"sort": self.sort}
@@ -216,13 +222,15 @@ def directory_page(scope: set[int] | None, flt: DirectoryFilter, page: int = 1, 
     A page beyond the end shows the last one (a third statement, only then)."""
     page = max(1, page or 1)
     stmt = directory_query(scope, flt, with_total=True)
-    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    # Core statements on the session's connection: no ORM entities to build for plain rows.
+    conn = db.session.connection()
+    result = conn.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     total = result[0].total if result else 0
     if not result and page > 1:
-        total = db.session.scalar(select(func.count()).select_from(
-            directory_query(scope, flt).order_by(None).subquery())) or 0
+        total = conn.execute(select(func.count()).select_from(
+            directory_query(scope, flt).order_by(None).subquery())).scalar() or 0
         page = max(1, -(-total // per_page))
-        result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all() if total else []
+        result = conn.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all() if total else []
     rows = [_row(r) for r in result]
     attach_facts(rows)
     return DirectoryPage(rows=rows, page=page, per_page=per_page, total=total)
@@ -249,7 +257,7 @@ def attach_facts(rows: list[DirectoryRow]) -> None:
     if not rows:
         return
     by_id = {r.id: r for r in rows}
-    for user_id, kind, value, level in db.session.execute(row_facts(list(by_id))):
+    for user_id, kind, value, level in db.session.connection().execute(row_facts(list(by_id))):
         row = by_id[user_id]
         if kind == "l":
             row.languages.append((value, level))

@@ -71,7 +71,7 @@ class DirectoryFilterForm(BaseForm):
 
     q = StringField(_l("Name or e-mail"), validators=[Length(max=200)])
     language = StringField(_l("Language"))
-    level = ListChoice(_l("at least"), choices=[(int(lvl), LEVEL_LABELS[lvl]) for lvl in LanguageLevel])
+    level = ListChoice(_l("at least"), default=1, choices=[(int(lvl), LEVEL_LABELS[lvl]) for lvl in LanguageLevel])
     skill = ListChoice(_l("Skill"))
     district = ListChoice(_l("Lives in"))
     slot = ListChoice(_l("Has time"))
@@ -83,7 +83,7 @@ class DirectoryFilterForm(BaseForm):
     contact = ListChoice(_l("May be contacted"), coerce=_text_or_none,
                          choices=[("", _l("no matter")), ("yes", _l("yes, consent given")),
                                   ("no", _l("no consent"))])
-    sort = ListChoice(_l("Sort by"), coerce=_text_or_none,
+    sort = ListChoice(_l("Sort by"), coerce=_text_or_none, default="name",
                       choices=[("name", _l("name")), ("district", _l("district")), ("status", _l("status")),
                                ("newest", _l("newest first"))])
 

@@ -101,8 +101,8 @@ def directory_list():
     labels = _labels(lists)
     return render_template(
         "people/directory/list.html", form=form, page=page, rows=_display_rows(page.rows, labels),
-        filter_args=_filter_args(), more_open=bool(form.errors) or any(
-            request.args.get(k) for k in FILTER_KEYS if k not in ("q", "sort")),
+        filter_args=_filter_args(),
+        more_open=flt.narrows() or any(name not in ("q", "sort") for name in form.errors),
         language_options=language_options(str(get_locale()), flt.language if not form.language.errors else None,
                                           _("any language")))
 

@@ -224,6 +224,14 @@ def test_bad_values_in_the_url_are_messages_not_errors(make, office, coordinator
         assert 'class="error"' in html, query
 
 
+def test_plain_list_has_no_messages_and_folded_filters(make, office, coordinator, client):
+    make.full_volunteer(office, name="Anna")
+    for query in ("", "?q=", "?q=&language=&level=1&skill=&district=&slot=&status=&kind=&office=&contact=&sort=name"):
+        html = client.get("/people/volunteers" + query).get_data(as_text=True)
+        assert 'class="error"' not in html, query
+        assert '<details class="directory-more">' in html, query
+
+
 def test_skill_id_from_another_list_is_refused(app, make, office, coordinator, client):
     make.full_volunteer(office, name="Anna")
     from app.people.models import ChoiceItem
