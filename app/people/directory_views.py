@@ -1,1 +1,238 @@
-"""People: directory views (same blueprint as app.people.views)."""
+"""People: the coordinators' volunteer directory, its exports and print view, and a volunteer's
+page for staff (same blueprint as app.people.views). Thin: queries in `directory`, rules in
+`care`, spreadsheets in `exports`."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import literal, select, union_all
+from sqlalchemy.orm import selectinload
+
+from app.core import audit
+from app.core.permissions import office_scope, staff_required
+from app.core.templating import language_name, weekday_name
+from app.extensions import db
+from app.offices.models import District, Office
+from app.people import bp, care, directory, exports
+from app.people.directory_forms import DirectoryFilterForm, NoteForm, StatusForm, language_options
+from app.people.models import (DAY_PART_LABELS, DAY_PARTS, ActivityKind, ChoiceItem, ConsentRecord, ConsentText,
+                               VolunteerConsent, VolunteerProfile, VolunteerStatus)
+
+PRINT_MAX = 500
+FILTER_KEYS = ("q", "language", "level", "skill", "district", "slot", "status", "kind", "office", "contact",
+               "sort")
+
+
+class _Lists:
+    """Offices, districts and the skill list in one statement (they fill the filter's selects and
+    name the rows' offices and skills)."""
+
+    def __init__(self, viewer):
+        en = str(get_locale()) == "en"
+        skill_label = ChoiceItem.label_en if en else ChoiceItem.label_de
+        stmt = union_all(
+            select(literal("o").label("kind"), Office.id.label("id"), Office.name.label("name"),
+                   literal(0).label("pos")),
+            select(literal("d"), District.id, District.name, literal(0)),
+            select(literal("s"), ChoiceItem.id, skill_label, ChoiceItem.position)
+            .where(ChoiceItem.list_name == ChoiceItem.SKILLS, ChoiceItem.active.is_(True)),
+        )
+        self.offices: dict[int, str] = {}
+        self.districts: list[tuple[int, str]] = []
+        skills: list[tuple[int, int, str]] = []
+        for kind, ident, name, pos in db.session.execute(stmt):
+            if kind == "o":
+                self.offices[ident] = name
+            elif kind == "d":
+                self.districts.append((ident, name))
+            else:
+                skills.append((pos, ident, name))
+        self.districts.sort(key=lambda x: x[1])
+        skills.sort()
+        self.skills = {ident: name for _p, ident, name in skills}
+        scope = office_scope(viewer)
+        self.my_offices = sorted(((i, n) for i, n in self.offices.items() if scope is None or i in scope),
+                                 key=lambda x: x[1])
+
+
+def _filter_form() -> tuple[DirectoryFilterForm, directory.DirectoryFilter, _Lists]:
+    lists = _Lists(current_user)
+    form = DirectoryFilterForm(formdata=request.args)
+    form.set_choices(offices=lists.my_offices, districts=lists.districts, skills=list(lists.skills.items()),
+                     weekday_name=weekday_name)
+    form.validate()
+    return form, form.to_filter(), lists
+
+
+def _filter_args() -> dict[str, str]:
+    """The filter of this request as query parameters (for export and print links)."""
+    return {k: v for k in FILTER_KEYS if (v := request.args.get(k, "")[:200])}
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 1
+
+
+def _labels(lists: _Lists) -> exports.Labels:
+    return exports.Labels(offices=lists.offices, skills=lists.skills, language_name=language_name,
+                          weekday_name=weekday_name)
+
+
+def _display_rows(rows, labels: exports.Labels) -> list[dict]:
+    """What the template shows per row, as ready strings (no per-cell macros or lookups there)."""
+    return [{
+        "id": r.id, "name": r.name, "email": r.email, "phone": r.phone,
+        "district": r.district_name or "", "languages": labels.languages(r),
+        "skills": ", ".join(labels.skills.get(i, "") for i in r.skill_ids),
+        "offices": ", ".join(labels.offices.get(i, "") for i in sorted(r.office_ids)),
+        "status": r.status.value, "status_label": labels.status_label(r.status),
+        "hours": r.hours_per_month, "contact": r.contact,
+    } for r in rows]
+
+
+@bp.route("/volunteers")
+@staff_required
+def directory_list():
+    form, flt, lists = _filter_form()
+    page = directory.directory_page(directory.viewer_scope(current_user), flt, _page_number())
+    labels = _labels(lists)
+    return render_template(
+        "people/directory/list.html", form=form, page=page, rows=_display_rows(page.rows, labels),
+        filter_args=_filter_args(),
+        more_open=flt.narrows() or any(name not in ("q", "sort") for name in form.errors),
+        language_options=language_options(str(get_locale()), flt.language if not form.language.errors else None,
+                                          _("any language")))
+
+
+@bp.route("/volunteers/print")
+@staff_required
+def directory_print():
+    form, flt, lists = _filter_form()
+    page = directory.directory_page(directory.viewer_scope(current_user), flt, 1, per_page=PRINT_MAX)
+    audit.record(current_user, "directory.printed", record_type="volunteer_profiles",
+                 filter=flt.describe(), rows=len(page.rows))
+    db.session.commit()
+    return render_template("people/directory/print.html", page=page,
+                           rows=_display_rows(page.rows, _labels(lists)), limit=PRINT_MAX,
+                           filter_args=_filter_args())
+
+
+@bp.route("/volunteers/export.<any(csv, xlsx):fmt>")
+@staff_required
+def directory_export(fmt: str):
+    _form, flt, lists = _filter_form()
+    labels = _labels(lists)
+    scope = directory.viewer_scope(current_user)
+    stamp = exports.file_stamp()
+    if fmt == "csv":
+        rows = directory.count_matches(scope, flt)
+        audit.record(current_user, "directory.exported", record_type="volunteer_profiles", format="csv",
+                     filter=flt.describe(), rows=rows)
+        db.session.commit()
+        body = stream_with_context(exports.csv_chunks(scope, flt, labels))
+        response = Response(body, mimetype="text/csv")
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+        filename = f"ehrenamtliche-{stamp}.csv"
+    else:
+        path, rows = exports.write_xlsx(scope, flt, labels)
+        audit.record(current_user, "directory.exported", record_type="volunteer_profiles", format="xlsx",
+                     filter=flt.describe(), rows=rows)
+        db.session.commit()
+        response = Response(exports.file_chunks(path), mimetype=exports.XLSX_MIMETYPE)
+        filename = f"ehrenamtliche-{stamp}.xlsx"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- a volunteer's page
+def _volunteer_or_404(user_id: int) -> VolunteerProfile:
+    if not directory.may_see_volunteer(current_user, user_id):
+        abort(404)
+    profile = db.session.scalar(
+        select(VolunteerProfile).where(VolunteerProfile.user_id == user_id)
+        .options(selectinload(VolunteerProfile.languages), selectinload(VolunteerProfile.offices),
+                 selectinload(VolunteerProfile.skills), selectinload(VolunteerProfile.district),
+                 selectinload(VolunteerProfile.user)))
+    return profile or abort(404)
+
+
+def _render_volunteer(profile: VolunteerProfile, status_form: StatusForm | None = None,
+                      note_form: NoteForm | None = None, status: int = 200):
+    user_id = profile.user_id
+    status_form = status_form or StatusForm(status=profile.status.value, expected=profile.status.value)
+    status_form.expected.data = profile.status.value
+    consents = db.session.execute(
+        select(VolunteerConsent, ConsentText).join(ConsentText, ConsentText.id == VolunteerConsent.text_id)
+        .where(VolunteerConsent.user_id == user_id)).all()
+    consent_history = db.session.execute(
+        select(ConsentRecord, ConsentText).join(ConsentText, ConsentText.id == ConsentRecord.text_id)
+        .where(ConsentRecord.user_id == user_id)
+        .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc()).limit(50)).all()
+    entries = db.session.scalars(audit.entries(offices=office_scope(current_user), record_type="volunteer_profiles",
+                                               record_id=user_id).limit(50)).all()
+    en = str(get_locale()) == "en"
+    return render_template(
+        "people/directory/volunteer.html", profile=profile, user=profile.user,
+        consents=sorted(consents, key=lambda c: c[0].purpose.value), consent_history=consent_history,
+        history=care.status_history(user_id), notes=care.notes_of(user_id), entries=entries,
+        status_form=status_form, note_form=note_form or NoteForm(), kinds=list(ActivityKind),
+        day_parts=[(i, DAY_PART_LABELS[p]) for i, p in enumerate(DAY_PARTS)],
+        skill_label=(lambda item: item.label("en" if en else "de")),
+        sections=directory.volunteer_sections(user_id, current_user)), status
+
+
+@bp.route("/volunteers/<int:user_id>")
+@staff_required
+def volunteer_page(user_id: int):
+    return _render_volunteer(_volunteer_or_404(user_id))
+
+
+STATUS_MESSAGES = {
+    "same": lambda current: _("The status is already “%(status)s”.", status=current.label),
+    "changed": lambda current: _("A colleague has just changed the status to “%(status)s”. Please check and "
+                                 "choose again.", status=current.label),
+}
+
+
+@bp.post("/volunteers/<int:user_id>/status")
+@staff_required
+def volunteer_status(user_id: int):
+    profile = _volunteer_or_404(user_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            care.change_status(user_id, VolunteerStatus(form.status.data), current_user,
+                               expected=form.expected.data if form.expected.data in
+                               {s.value for s in VolunteerStatus} else None)
+        except care.NotInScope:
+            abort(404)
+        except care.CareError as exc:
+            form.status.errors = [*form.status.errors, STATUS_MESSAGES[exc.reason](exc.current)]
+            db.session.refresh(profile)
+        else:
+            flash(_("Status of %(name)s is now “%(status)s”.", name=profile.user.name,
+                    status=VolunteerStatus(form.status.data).label), "success")
+            return redirect(url_for("people.volunteer_page", user_id=user_id) + "#status")
+    return _render_volunteer(profile, status_form=form, status=400)
+
+
+@bp.post("/volunteers/<int:user_id>/notes")
+@staff_required
+def volunteer_note(user_id: int):
+    profile = _volunteer_or_404(user_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            care.add_note(user_id, form.body.data, current_user)
+        except care.NotInScope:
+            abort(404)
+        except care.CareError:
+            form.body.errors = [*form.body.errors, _("Please write the note.")]
+        else:
+            flash(_("The note has been saved."), "success")
+            return redirect(url_for("people.volunteer_page", user_id=user_id) + "#notes")
+    return _render_volunteer(profile, note_form=form, status=400)

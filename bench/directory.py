@@ -1,0 +1,214 @@
+"""The coordinators' directory at 2,000 and 20,000 volunteers with full profiles, in one process.
+
+Prints: SQL statements and milliseconds of a filtered directory page (50 rows) as a coordinator
+and as an admin, requests/s on one core (Flask test client, no network), and the CSV and xlsx
+export of every volunteer (seconds, and peak Python memory by tracemalloc in a second run, since
+tracing slows the run down), plus "my data" as JSON when that endpoint exists in this tree.
+
+    .venv/bin/python bench/directory.py [--volunteers 20000] [--seconds 3]
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench .venv/bin/python bench/directory.py
+
+The database is filled set-based (executemany of plain rows), deterministic (seed 11).
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import event, func, insert, select, text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from bench.common import database_url, login  # noqa: E402
+from config import DevelopmentConfig  # noqa: E402
+
+PASSWORD = "bench-directory-pw"
+FIRST = ["Amina", "Bernd", "Carla", "Dilan", "Elif", "Farid", "Gisela", "Hassan", "Ingrid", "Jana", "Karim",
+         "Leyla", "Marta", "Nasrin", "Olga", "Peter", "Rania", "Sven", "Tamara", "Ute", "Walid", "Yusuf", "Zehra"]
+LAST = ["Haddad", "Müller", "Schmidt", "Yılmaz", "Kowalski", "Rahimi", "Becker", "Hoffmann", "Nasser", "Wagner",
+        "Öztürk", "Schulz", "Karimi", "Weber", "Petrenko", "Fischer", "Ahmadi", "Koch", "Richter", "Bauer"]
+LANGS = ["de", "ar", "fa", "prs", "kmr", "uk", "ru", "tr", "ti", "en", "fr", "ps", "so"]
+
+
+def fill(app, start: int, count: int, rng: random.Random) -> None:
+    """Add `count` volunteers with full profiles (ids from `start`), in a few statements."""
+    from app.accounts.models import Role, User
+    from app.core.timeutil import utcnow
+    from app.offices.models import District
+    from app.people.models import (ConsentPurpose, ConsentRecord, ConsentText, VolunteerConsent, ChoiceItem,
+                                   VolunteerLanguage, VolunteerProfile, VolunteerStatus, volunteer_offices,
+                                   volunteer_skills)
+
+    with app.app_context():
+        now = utcnow()
+        hashed = db.session.scalar(select(User.password_hash).where(User.email == "admin@bench.example"))
+        districts = db.session.execute(select(District.id, District.office_id)).all()
+        skills = list(db.session.scalars(select(ChoiceItem.id).where(ChoiceItem.list_name == ChoiceItem.SKILLS)))
+        contact_text = db.session.scalar(select(ConsentText.id).where(ConsentText.purpose == ConsentPurpose.CONTACT))
+        offices = sorted({o for _d, o in districts if o})
+        statuses = list(VolunteerStatus)
+        users, profiles, langs, vskills, voffices, consents, records = [], [], [], [], [], [], []
+        for uid in range(start, start + count):
+            district_id, office_id = rng.choice(districts)
+            users.append(dict(id=uid, email=f"v{uid:06d}@bench.example", name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                              password_hash=hashed, role=Role.VOLUNTEER, locale="de", confirmed_at=now, active=True,
+                              session_version=1, created_at=now))
+            profiles.append(dict(user_id=uid, district_id=district_id, phone=f"0231 {rng.randint(100000, 999999)}",
+                                 hours_per_month=rng.choice([None, 4, 8, 12, 20]),
+                                 availability=rng.getrandbits(21), wanted_kinds=rng.getrandbits(5),
+                                 status=rng.choice(statuses), status_changed_at=now, completed_at=now,
+                                 created_at=now, updated_at=now))
+            for code in rng.sample(LANGS, rng.randint(1, 3)):
+                langs.append(dict(user_id=uid, code=code, level=rng.randint(1, 4)))
+            for item in rng.sample(skills, rng.randint(1, 3)):
+                vskills.append(dict(user_id=uid, item_id=item))
+            mine = {office_id} | ({rng.choice(offices)} if rng.random() < 0.2 else set())
+            for o in mine:
+                voffices.append(dict(user_id=uid, office_id=o))
+            if rng.random() < 0.7:
+                consents.append(dict(user_id=uid, purpose=ConsentPurpose.CONTACT, given=True, text_id=contact_text,
+                                     recorded_at=now))
+                records.append(dict(user_id=uid, purpose=ConsentPurpose.CONTACT, given=True, text_id=contact_text,
+                                    recorded_at=now))
+        for model, rows in [(User, users), (VolunteerProfile, profiles), (VolunteerLanguage, langs),
+                            (volunteer_skills, vskills), (volunteer_offices, voffices), (VolunteerConsent, consents),
+                            (ConsentRecord, records)]:
+            for i in range(0, len(rows), 5000):
+                db.session.execute(insert(model), rows[i:i + 5000])
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            for table in ("users", "volunteer_languages", "consent_records"):
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                        f"(SELECT max(id) FROM {table}))"))
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+
+
+def measure_page(app, client, path: str, seconds: float) -> tuple[int, float, float, int]:
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+    listener = lambda *a: statements.append(a[2])  # noqa: E731
+    r = client.get(path)
+    assert r.status_code == 200, (path, r.status_code)
+    event.listen(engine, "before_cursor_execute", listener)
+    r = client.get(path)
+    event.remove(engine, "before_cursor_execute", listener)
+    rows = r.get_data(as_text=True).count('<th scope="row"><a href="/people/volunteers/')
+    n, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        client.get(path)
+        n += 1
+    elapsed = time.perf_counter() - started
+    return len(statements), elapsed / n * 1000, n / elapsed, rows
+
+
+def measure_download(client, path: str) -> tuple[float, float, int, int]:
+    """Seconds (untraced), peak MiB (traced run), bytes and lines of one download."""
+    started = time.perf_counter()
+    r = client.get(path, buffered=False)
+    size = lines = 0
+    for chunk in r.response:
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    r.close()
+    seconds = time.perf_counter() - started
+    tracemalloc.start()
+    r = client.get(path, buffered=False)
+    for _chunk in r.response:
+        pass
+    r.close()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return seconds, peak / 2**20, size, lines
+
+
+def report(app, clients, label: str, seconds: float, volunteers: int) -> None:
+    from app.accounts.models import User
+
+    print(f"\n== {volunteers} volunteers ({label})")
+    print(f"{'request':<70} {'SQL':>4} {'ms':>7} {'req/s':>7} {'rows':>5}")
+    pages = [("coordinator", "/people/volunteers?language=ar&level=2&sort=name"),
+             ("coordinator", "/people/volunteers?status=active&kind=need_help&slot=3&contact=yes&sort=district"),
+             ("coordinator", "/people/volunteers?q=haddad&page=2"),
+             ("admin", "/people/volunteers?language=ar&level=2&sort=name"),
+             ("admin", "/people/volunteers?sort=newest&page=100")]
+    for role, path in pages:
+        n_sql, ms, rps, rows = measure_page(app, clients[role], path, seconds)
+        print(f"{role + ' ' + path:<70} {n_sql:>4} {ms:>7.2f} {rps:>7.0f} {rows:>5}")
+    with app.app_context():
+        some = db.session.scalar(select(func.min(User.id)).where(User.email.like("v%@bench.example")))
+    n_sql, ms, rps, _rows = measure_page(app, clients["coordinator_any"], f"/people/volunteers/{some}", seconds / 2)
+    print(f"{'admin /people/volunteers/<id>':<70} {n_sql:>4} {ms:>7.2f} {rps:>7.0f}")
+    for path in ["/people/volunteers/export.csv", "/people/volunteers/export.xlsx"]:
+        s, peak, size, lines = measure_download(clients["admin"], path)
+        what = f"admin {path} (all {volunteers})"
+        print(f"{what:<70} {s:>7.2f} s, peak {peak:>6.1f} MiB traced, {size / 2**20:.1f} MiB file"
+              + (f", {lines - 1} rows" if path.endswith(".csv") else ""))
+    mydata = [r.rule for r in app.url_map.iter_rules() if "my-data" in r.rule or "mydata" in r.rule]
+    json_rules = [r for r in mydata if "json" in r]
+    if json_rules:
+        s, peak, size, _l = measure_download(clients["volunteer"], json_rules[0])
+        print(f"{'volunteer ' + json_rules[0]:<70} {s * 1000:>7.1f} ms, peak {peak:.1f} MiB, {size} bytes")
+    else:
+        print("my data JSON: no such endpoint in this tree (built by the consent part)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--volunteers", type=int, default=20000)
+    parser.add_argument("--small", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+    url, tmp = database_url("directory")
+    app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, LOG_LEVEL="WARNING")
+    from app.accounts.models import Role, User
+    from app.accounts.services import hash_password
+    from app.core.timeutil import utcnow
+    from app.offices.models import Office
+    from app.offices.reference import load_reference_data
+    from app.people.reference import load_people_reference
+
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_reference_data()
+        load_people_reference()
+        office = db.session.scalar(select(Office).order_by(Office.id))
+        hashed = hash_password(PASSWORD)
+        db.session.add_all([
+            User(email="admin@bench.example", name="Admin", role=Role.ADMIN, password_hash=hashed, confirmed_at=utcnow()),
+            User(email="coord@bench.example", name="Koordination", role=Role.COORDINATOR, password_hash=hashed,
+                 confirmed_at=utcnow(), offices=[office]),
+        ])
+        db.session.commit()
+        office_name = office.name
+    rng = random.Random(11)
+    started = time.perf_counter()
+    fill(app, 1000, args.small, rng)
+    print(f"database: {url.split(':')[0]}; filled {args.small} volunteers in {time.perf_counter() - started:.1f} s; "
+          f"coordinator of {office_name}")
+    clients = {}
+    for role, email in [("coordinator", "coord@bench.example"), ("admin", "admin@bench.example"),
+                        ("coordinator_any", "admin@bench.example")]:
+        clients[role] = app.test_client()
+        login(clients[role], email, PASSWORD)
+    clients["volunteer"] = app.test_client()
+    login(clients["volunteer"], "v001000@bench.example", PASSWORD)
+    report(app, clients, "small", args.seconds, args.small)
+    started = time.perf_counter()
+    fill(app, 1000 + args.small, args.volunteers - args.small, rng)
+    print(f"\nfilled {args.volunteers - args.small} more in {time.perf_counter() - started:.1f} s")
+    report(app, clients, "large", args.seconds, args.volunteers)
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
