@@ -52,17 +52,19 @@ def save_office(office: Office | None, data: dict[str, Any], district_ids: list[
         setattr(office, f, value)
     chosen = set(district_ids)
     added, removed = [], []
-    for district in db.session.scalars(select(District).order_by(District.id)):
-        if district.id in chosen:
-            if district.office is not office:
-                added.append(district.id)
-            district.office = office
-        elif district.office is office:
-            district.office = None
-            removed.append(district.id)
+    with db.session.no_autoflush:  # a clash the pre-check missed shows at the flush below
+        for district in db.session.scalars(select(District).options(selectinload(District.office))
+                                           .order_by(District.id)):
+            if district.id in chosen:
+                if district.office is not office:
+                    added.append(district.id)
+                district.office = office
+            elif district.office is office:
+                district.office = None
+                removed.append(district.id)
     try:
+        db.session.flush()  # the new office's id; a clash is an IntegrityError here already
         if created or fields or added or removed:
-            db.session.flush()  # the new office's id (a clash is an IntegrityError here already)
             detail: dict[str, Any] = {"fields": fields}
             if added:
                 detail["districts_added"] = added
