@@ -16,5 +16,5 @@ def create_admin(email: str, password: str, name: str) -> None:
         raise click.BadParameter("must have at least 10 characters", param_hint="--password")
     if "@" not in email:
         raise click.BadParameter("is not an e-mail address", param_hint="--email")
-    result = services.create_admin(email, password, name)
+    result = services.create_admin(email, password, name, actor=None)  # audited as the system
     click.echo(f"{'Created' if result.created else 'Updated'} administrator {result.user.email}")

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User, UserSession
+from app.core import audit
 from app.core.timeutil import utcnow
 from app.core.tokens import TokenError, consume_token, make_token, read_token
 from app.core.urls import external_url
@@ -533,8 +534,9 @@ class StaffResult:
     created: bool
 
 
-def create_admin(email: str, password: str, name: str = "Administrator") -> StaffResult:
-    """For `flask users create-admin`: create, or promote and reset an existing account."""
+def create_admin(email: str, password: str, name: str = "Administrator", *, actor=None) -> StaffResult:
+    """For `flask users create-admin`: create, or promote and reset an existing account.
+    Audited as account.admin_created (actor None: the system)."""
     email = email.strip().lower()
     user = find_by_email(email)
     created = user is None
@@ -548,11 +550,18 @@ def create_admin(email: str, password: str, name: str = "Administrator") -> Staf
     user.active = True
     db.session.flush()
     end_sessions(user, commit=False)  # old sessions end with the old password
+    audit.record(actor, "account.admin_created", user, created=created)
     db.session.commit()
     return StaffResult(user, created)
 
 
-def invite_staff(name: str, email: str, role: Role, office_ids: list[int], invited_by: User) -> User:
+def _first_office(offices) -> int | None:
+    """The office an account's audit entry belongs to: the first of its offices (by id)."""
+    ids = sorted(o.id for o in offices)
+    return ids[0] if ids else None
+
+
+def invite_staff(name: str, email: str, role: Role, office_ids: list[int], actor: User) -> User:
     """An admin creates a coordinator or admin account; the colleague sets a password by link."""
     email = email.strip().lower()
     if find_by_email(email) is not None:
@@ -565,14 +574,25 @@ def invite_staff(name: str, email: str, role: Role, office_ids: list[int], invit
     db.session.flush()
     queue_reset(user, "colleague_invited", INVITE_MAX_AGE, purpose=INVITE,
                 office_id=offices[0].id if offices else None,  # worded as the (first) office likes
-                offices=", ".join(o.name for o in offices), invited_by=invited_by.name)
+                offices=", ".join(o.name for o in offices), invited_by=actor.name)
+    audit.record(actor, "account.invited", user, office_id=_first_office(offices), role=role.value,
+                 office_ids=sorted(o.id for o in offices))
     db.session.commit()
     return user
 
 
-def set_offices(user: User, office_ids: list[int]) -> None:
+def set_offices(user: User, office_ids: list[int], *, actor: User) -> None:
+    before = {o.id for o in user.offices}
     user.offices = _offices(office_ids)
+    _record_offices(user, before, actor)
     db.session.commit()
+
+
+def _record_offices(user: User, before: set[int], actor) -> None:
+    after = {o.id for o in user.offices}
+    if after != before:
+        audit.record(actor, "account.offices_set", user, office_id=_first_office(user.offices) or min(before),
+                     offices_added=sorted(after - before), offices_removed=sorted(before - after))
 
 
 def _offices(office_ids: list[int]) -> list[Office]:
@@ -594,35 +614,49 @@ def _active_admins() -> int:
                                   .with_for_update()).all())
 
 
-def set_active(user: User, active: bool, by: User) -> None:
+def set_active(user: User, active: bool, actor: User) -> None:
     """Deactivate (log-in refused, every session ends at once) or reactivate an account."""
-    if user.id == by.id:
+    if user.id == actor.id:
         raise AccountError("self")
     if not active and user.role == Role.ADMIN and user.active and _active_admins() <= 1:
         raise AccountError("last-admin")
+    changed = user.active != active
     user.active = active
     if not active:
         user.session_version += 1  # mailed links die with it
         end_sessions(user, commit=False)
+    if changed:
+        audit.record(actor, "account.reactivated" if active else "account.deactivated", user,
+                     office_id=_first_office(user.offices))
     db.session.commit()
 
 
-def set_role(user: User, role: Role, office_ids: list[int], by: User) -> None:
+def set_role(user: User, role: Role, office_ids: list[int], actor: User) -> None:
     """Give an account another role; a coordinator needs offices, nobody demotes themselves,
-    and the network keeps at least one active administrator."""
-    if user.id == by.id:
+    and the network keeps at least one active administrator. Audited as account.role_changed
+    (old → new, offices), or account.offices_set when only the offices change."""
+    if user.id == actor.id:
         raise AccountError("self", field="role")
     if user.role == Role.ADMIN and role != Role.ADMIN and _active_admins() <= 1:
         raise AccountError("last-admin", field="role")
-    if role in (Role.COORDINATOR, Role.ADMIN) and user.confirmed_at is None:
+    staff = (Role.COORDINATOR, Role.ADMIN)
+    if role in staff and user.role not in staff and user.confirmed_at is None:
         # the address may be someone else's squatted registration: staff are invited instead
         raise AccountError("unconfirmed", field="role")
     if role == Role.COORDINATOR and not office_ids:
         raise AccountError("no-offices", field="offices")
     if role == Role.PARTNER and user.organisation_id is None:
         raise AccountError("no-organisation", field="role")
+    old_role, before = user.role, {o.id for o in user.offices}
     user.role = role
     user.offices = _offices(office_ids) if role == Role.COORDINATOR else []
+    if old_role != role:
+        audit.record(actor, "account.role_changed", user,
+                     office_id=_first_office(user.offices) or (min(before) if before else None),
+                     old_role=old_role.value, new_role=role.value,
+                     office_ids=sorted(o.id for o in user.offices))
+    else:
+        _record_offices(user, before, actor)
     db.session.commit()
 
 

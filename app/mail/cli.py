@@ -30,7 +30,7 @@ def mark_bounced_cmd(email, note):
     """Mark an address as permanently bounced: it gets only service mails from now on."""
     from app.mail.services import mark_bounced
 
-    mark_bounced(email, note)
+    mark_bounced(email, note, actor=None)  # the system: audited without a person
     click.echo(f"{email} marked as bounced")
 
 

@@ -2,6 +2,7 @@
 transaction. Nothing here talks to an SMTP server; the worker does (app/mail/worker.py)."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from contextvars import ContextVar
@@ -20,6 +21,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Select, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
+from app.core import audit
 from app.core.timeutil import utcnow
 from app.core.tokens import TokenError, make_token, read_token
 from app.core.urls import external_url
@@ -346,12 +348,28 @@ def unsubscribe(token: str) -> str:
     return email
 
 
-def mark_bounced(email: str, note: str = "") -> None:
-    row = db.session.get(SuppressedAddress, email.lower())
+def address_hash(email: str) -> str:
+    """A short, stable code for an address, for the audit log (which holds no addresses)."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:12]
+
+
+def mark_bounced(email: str, note: str = "", *, actor) -> None:
+    """Suppress an address for good (only service mails). Audited as address.bounced with the
+    account's id, or a hash prefix of an address without an account (never the address)."""
+    from app.accounts.models import User
+
+    email = email.strip().lower()
+    row = db.session.get(SuppressedAddress, email)
     if row is None:
-        db.session.add(SuppressedAddress(email=email.lower(), reason="bounced", note=note))
+        db.session.add(SuppressedAddress(email=email, reason="bounced", note=note))
     else:
         row.reason, row.note = "bounced", note
+    user_id = db.session.scalar(select(User.id).where(User.email == email))
+    if user_id is not None:
+        audit.record(actor, "address.bounced", record_type="users", record_id=user_id, user_id=user_id)
+    else:
+        audit.record(actor, "address.bounced", record_type="suppressed_addresses",
+                     address_hash=address_hash(email))
     db.session.commit()
 
 
@@ -515,6 +533,7 @@ def send_message(*, sender, office_id: int | None, subject: str, body: str, audi
     )
     message.recipient_count = result.rowcount if result.rowcount and result.rowcount > 0 else (
         db.session.scalar(select(func.count()).where(OutboxMail.message_id == message.id)) or 0)
+    audit.record(sender, "message.sent", message, office_id=office_id, recipients=message.recipient_count)
     db.session.commit()
     return message
 
@@ -571,20 +590,32 @@ def preview_override(kind: str, locale: str, subject: str, body: str) -> dict[st
     return {"subject": rendered_subject, "text": text, "html": html}
 
 
-def save_override(office_id: int, kind: str, locale: str, subject: str, body: str) -> MailTemplateOverride:
+def save_override(office_id: int, kind: str, locale: str, subject: str, body: str, *,
+                  actor) -> MailTemplateOverride:
+    """Save an office's wording of a kind of mail; audited as mail_template.saved (kind,
+    locale, changed fields), nothing when nothing changed."""
     preview_override(kind, locale, subject, body)  # refuse what doesn't render
     row = db.session.scalar(select(MailTemplateOverride).filter_by(office_id=office_id, kind=kind, locale=locale))
+    values = {"subject": subject.strip(), "body": body}
     if row is None:
         row = MailTemplateOverride(office_id=office_id, kind=kind, locale=locale)
         db.session.add(row)
-    row.subject, row.body = subject.strip(), body
+        fields = ["subject", "body"]
+    else:
+        fields = audit.changed_fields(row, values, ("subject", "body"))
+    row.subject, row.body = values["subject"], values["body"]
+    if fields:
+        db.session.flush()
+        audit.record(actor, "mail_template.saved", row, office_id=office_id, kind=kind, locale=locale,
+                     fields=fields)
     db.session.commit()
     return row
 
 
-def delete_override(office_id: int, kind: str, locale: str) -> None:
+def delete_override(office_id: int, kind: str, locale: str, *, actor) -> None:
     row = db.session.scalar(select(MailTemplateOverride).filter_by(office_id=office_id, kind=kind, locale=locale))
     if row is not None:
+        audit.record(actor, "mail_template.deleted", row, office_id=office_id, kind=kind, locale=locale)
         db.session.delete(row)
         db.session.commit()
 

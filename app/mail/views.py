@@ -91,7 +91,7 @@ def _audience_of(message: Message) -> str:
 def outbox():
     form = BounceForm()
     if form.validate_on_submit():
-        services.mark_bounced(form.email.data, form.note.data or "")
+        services.mark_bounced(form.email.data, form.note.data or "", actor=current_user)
         flash(_("%(email)s is marked as bounced and gets no more mail except service mails.",
                 email=form.email.data), "success")
         return redirect(url_for("mail.outbox"))
@@ -134,7 +134,8 @@ def edit_template(kind: str, office_id: int, locale: str):
             form.body.errors.append(_("The template cannot be used: %(reason)s", reason=str(exc)))
         else:
             if "save" in request.form:
-                services.save_override(office_id, kind, locale, form.subject.data, form.body.data)
+                services.save_override(office_id, kind, locale, form.subject.data, form.body.data,
+                                       actor=current_user)
                 flash(_("Template saved."), "success")
                 return redirect(url_for("mail.templates"))
     response = make_response(render_template(
@@ -153,6 +154,6 @@ def edit_template(kind: str, office_id: int, locale: str):
 @admin_required
 def delete_template(kind: str, office_id: int, locale: str):
     if ConfirmForm().validate_on_submit():
-        services.delete_override(office_id, kind, locale)
+        services.delete_override(office_id, kind, locale, actor=current_user)
         flash(_("The standard template is used again."), "success")
     return redirect(url_for("mail.templates"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.core.permissions import admin_required, staff_required
 from app.core.templating import weekday_name
@@ -43,7 +44,7 @@ def _save_office(form: OfficeForm, office=None):
     for f in ("name", "slug", "operator", "street", "postcode", "phone", "email", "opening_hours"):
         data[f] = (data[f] or "").strip()
     try:
-        return services.save_office(office, data, form.districts.data)
+        return services.save_office(office, data, form.districts.data, actor=current_user)
     except services.OfficeConflict as exc:
         getattr(form, exc.field).errors.append(_("Another office already uses this."))
         return None
@@ -84,7 +85,7 @@ def new_satellite(office_id: int):
         abort(404)
     form = _satellite_form()
     if form.validate_on_submit():
-        services.save_satellite(office, None, _satellite_data(form))
+        services.save_satellite(office, None, _satellite_data(form), actor=current_user)
         flash(_("Satellite location saved."), "success")
         return redirect(url_for("offices.show_office", office_id=office.id))
     return render_template("offices/satellite_form.html", form=form, office=office, satellite=None)
@@ -97,7 +98,7 @@ def edit_satellite(office_id: int, satellite_id: int):
     sat = access.satellite_or_404(office, satellite_id)
     form = _satellite_form(sat)
     if form.validate_on_submit():
-        services.save_satellite(office, sat, _satellite_data(form))
+        services.save_satellite(office, sat, _satellite_data(form), actor=current_user)
         flash(_("Satellite location saved."), "success")
         return redirect(url_for("offices.show_office", office_id=office.id))
     return render_template("offices/satellite_form.html", form=form, office=office, satellite=sat)
@@ -109,7 +110,7 @@ def delete_satellite(office_id: int, satellite_id: int):
     office = access.office_or_404(office_id)
     sat = access.satellite_or_404(office, satellite_id)
     if DeleteForm().validate_on_submit():
-        services.delete_satellite(sat)
+        services.delete_satellite(sat, actor=current_user)
         flash(_("Satellite location deleted."), "success")
     return redirect(url_for("offices.show_office", office_id=office.id))
 

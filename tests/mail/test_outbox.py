@@ -131,7 +131,7 @@ def test_bounced_address_gets_only_service_mail(smtp_app, smtp, make):
     office = make.office()
     vol = make.volunteer(district_id=office.district_ids[0])
     with smtp_app.app_context():
-        mark_bounced(vol.email, "550 user unknown")
+        mark_bounced(vol.email, "550 user unknown", actor=None)
         send_message(sender=None, office_id=office.id, subject="Fest", body="Hallo", audience="test",
                      recipients=volunteer_recipients(office.id))
         queue_mail("password_reset", to=vol.email, context={**CTX, "minutes": 5})

@@ -217,7 +217,7 @@ def test_admin_decides_anywhere_and_office_override_words_the_mail(app, client, 
     org = make.organisation(districts=office.district_ids, state="pending")
     with app.app_context():
         save_override(office.id, "organisation_approved", "de", "Willkommen, {{ organisation }}!",
-                      "Hallo {{ user.name }}, das Büro {{ office }} freut sich.")
+                      "Hallo {{ user.name }}, das Büro {{ office }} freut sich.", actor=None)
         db.session.commit()
     auth.login(make.admin())
     submit(client, f"/people/organisations/{org.id}/approve", {}, form_url=f"/people/organisations/{org.id}")
