@@ -4,6 +4,7 @@ bp = Blueprint("people", __name__, template_folder="templates", url_prefix="/peo
 
 # one blueprint, views split by concern
 from app.people import (  # noqa: E402,F401
+    audit_labels,
     consent_views,
     directory_views,
     organisation_views,
