@@ -51,4 +51,14 @@ def erase_mails(user, actor) -> None:
                                                        SuppressedAddress.reason == "unsubscribed"))
 
 
+def collect_mail_block(user) -> dict | None:
+    """Whether coordinators' messages are switched off for the address, and why."""
+    row = db.session.get(SuppressedAddress, user.email.lower())
+    if row is None:
+        return None
+    return {"address": row.email, "reason": row.reason, "since": _iso(row.created_at)}
+
+
 register_section("mails", _l("Mails sent to you"), collect=collect_mails, erase=erase_mails, order=80)
+register_section("mail_block", _l("Messages switched off for your address"), collect=collect_mail_block,
+                 order=81)

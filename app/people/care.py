@@ -137,3 +137,17 @@ def _erase_notes(user, actor) -> None:
 
 register_section("notes", _l("Notes the office keeps about you"), collect=_collect_notes,
                  erase=_erase_notes, order=60)
+
+
+def _collect_status_history(user) -> list[dict]:
+    """The status coordinators keep, with every change: when, from what to what (the person's
+    right to know, Art. 15; who changed it is the office's internal matter and left out)."""
+    changes = db.session.scalars(select(StatusChange).where(StatusChange.user_id == user.id)
+                                 .order_by(StatusChange.changed_at, StatusChange.id))
+    return [{"date": c.changed_at.isoformat(timespec="seconds"),
+             "from": c.old_status.label if c.old_status else None, "to": c.new_status.label}
+            for c in changes]
+
+
+register_section("status_history", _l("Your status with the offices, and its changes"),
+                 collect=_collect_status_history, order=25)

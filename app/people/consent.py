@@ -197,9 +197,28 @@ def record_consent(user_id: int, purpose: ConsentPurpose, given: bool, text: Con
                                         recorded_at=now))
     else:
         row.given, row.text_id, row.recorded_at = given, text.id, now
+    if purpose == ConsentPurpose.CONTACT and not given:
+        _withdraw_queued_messages(user_id)
     if commit:
         db.session.commit()
     return record
+
+
+WITHDRAWN_REASON = "consent withdrawn"
+
+
+def _withdraw_queued_messages(user_id: int) -> None:
+    """Withdrawal acts at once: coordinators' messages already queued for the person are skipped
+    (visibly, in the message log), in the same transaction as the withdrawal."""
+    from sqlalchemy import update
+
+    from app.mail.models import MailStatus, OutboxMail
+
+    db.session.execute(
+        update(OutboxMail).where(OutboxMail.user_id == user_id, OutboxMail.message_id.is_not(None),
+                                 OutboxMail.status == MailStatus.QUEUED)
+        .values(status=MailStatus.SKIPPED, last_error=WITHDRAWN_REASON)
+        .execution_options(synchronize_session=False))
 
 
 def answer(user, purpose: ConsentPurpose, given: bool, shown_text_id: int | None) -> ConsentRecord:

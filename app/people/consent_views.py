@@ -43,10 +43,9 @@ def _purpose_or_404(value: str) -> ConsentPurpose:
 
 
 def _wants_json() -> bool:
-    if request.path.startswith("/api/") or request.is_json:
-        return True
-    best = request.accept_mimetypes.best
-    return best == "application/json"
+    # Only the API is exempt: an Accept header is the client's to choose, and must not skip
+    # the question on the pages.
+    return request.path.startswith("/api/")
 
 
 def _remember_checked(user_id: int) -> bool:

@@ -303,3 +303,22 @@ def test_my_data_page_runs_few_statements(app, make, client, auth, deliver):
     deliver()
     large = count_statements(app, client, "/my-data")
     assert small == large and small <= 16  # a few per registered section, never per row
+
+
+def test_my_data_has_the_status_history_and_a_switched_off_address(app, make, client, auth):
+    """Review finding: the status changes and an unsubscribe are data about the person too."""
+    from app.accounts.models import User
+    from app.mail.preferences import set_mail_preference
+    from app.people.care import change_status
+    from app.people.models import VolunteerStatus
+
+    office = make.office()
+    coordinator = make.coordinator(office)
+    volunteer = make.full_volunteer(office)
+    with app.app_context():
+        change_status(volunteer.id, VolunteerStatus.PAUSED, db.session.get(User, coordinator.id))
+        set_mail_preference(volunteer.email, False)
+    auth.login(volunteer)
+    data = client.get("/my-data/download").get_json()
+    text = str(data)
+    assert "status_history" in text and "pausiert" in text and "unsubscribed" in text

@@ -269,6 +269,45 @@ def test_withdrawing_contact_stops_coordinators_messages_at_once(app, make, clie
     assert sent_to == {keeps.id} and never.id not in sent_to
 
 
+def test_withdrawing_contact_also_stops_messages_already_queued(app, make, client, auth, deliver):
+    """Review finding: a message queued before the withdrawal must not go out after it."""
+    from app.mail.models import MailStatus, OutboxMail
+    from app.mail.services import send_message
+    from app.people.services import volunteer_recipients
+
+    office = make.office()
+    keeps = make.volunteer(district_id=office.district_ids[0], consents=("contact",))
+    leaves = make.volunteer(district_id=office.district_ids[0], consents=("contact",))
+    with app.app_context():
+        send_message(sender=None, office_id=office.id, subject="Sommerfest", body="Hallo", audience="alle",
+                     recipients=volunteer_recipients(office.id))
+    auth.login(leaves)
+    answer(client, "contact", False, app=app)
+    sent = deliver()
+    assert [m.recipients[0].split("<")[1].rstrip(">") for m in sent if m.subject == "Sommerfest"] == [keeps.email]
+    with app.app_context():
+        row = db.session.scalar(select(OutboxMail).where(OutboxMail.user_id == leaves.id))
+        assert row.status == MailStatus.SKIPPED and row.last_error == "consent withdrawn"
+
+
+def test_an_accept_header_does_not_skip_the_new_version_question(app, make, client, auth):
+    from app.people import consent as service
+    from app.people.models import ConsentPurpose
+
+    user = make.volunteer(district_id=make.office().district_ids[0])
+    with app.app_context():
+        service.record_consent(user.id, ConsentPurpose.PRIVACY, True)
+    from app.accounts.models import User
+
+    with app.app_context():
+        admin = db.session.get(User, make.admin().id)
+        service.publish_text(ConsentPurpose.PRIVACY, title_de="Neu", title_en="New", body_de="Neu 2",
+                             body_en="New 2", actor=admin)
+    auth.login(user)
+    r = client.get("/people/profile", headers={"Accept": "application/json"})
+    assert r.status_code == 302 and "/consents/renew" in r.location
+
+
 def test_contactable_volunteers_honour_the_contact_consent(app, make):
     from app.people.services import contactable_volunteers, count_rows
 
@@ -420,7 +459,8 @@ def test_some_pages_never_redirect_to_the_renewal(app, make, client, auth, path)
     auth.login(v)
     publish(app, "privacy")
     assert client.get(path).status_code == 200, path
-    assert client.get("/home", headers={"Accept": "application/json"}).status_code == 200
+    # an Accept header skips nothing (only an /api/ path would be exempt)
+    assert client.get("/home", headers={"Accept": "application/json"}).status_code == 302
     assert client.get("/home").status_code == 302
 
 
