@@ -152,7 +152,7 @@ def report(app, clients, label: str, seconds: float, volunteers: int) -> None:
         print(f"{what:<70} {s:>7.2f} s, peak {peak:>6.1f} MiB traced, {size / 2**20:.1f} MiB file"
               + (f", {lines - 1} rows" if path.endswith(".csv") else ""))
     mydata = [r.rule for r in app.url_map.iter_rules() if "my-data" in r.rule or "mydata" in r.rule]
-    json_rules = [r for r in mydata if "json" in r]
+    json_rules = [r for r in mydata if "json" in r or r.endswith("/download")]
     if json_rules:
         s, peak, size, _l = measure_download(clients["volunteer"], json_rules[0])
         print(f"{'volunteer ' + json_rules[0]:<70} {s * 1000:>7.1f} ms, peak {peak:.1f} MiB, {size} bytes")
