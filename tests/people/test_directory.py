@@ -299,3 +299,31 @@ def test_page_runs_a_constant_number_of_statements(app, make, auth, client, who,
     large = count_statements(app, client, "/people/volunteers" + query)
     assert large == small
     assert small <= 6, small
+
+
+def test_volunteer_page_runs_a_constant_number_of_statements(app, make, auth, client):
+    """A volunteer's page for staff: the same statements with 1 note and status change as with
+    many (no query per note, change, consent or audit entry)."""
+    from app.accounts.models import User
+    from app.people import care
+
+    office = make.office()
+    coordinator = make.coordinator(office)
+    v = make.full_volunteer(office, status="new")
+    auth.login(coordinator)
+
+    def grow(n, start):
+        with app.app_context():
+            actor = db.session.get(User, coordinator.id)
+            statuses = ["introduced", "active", "paused", "active"]
+            for i in range(start, start + n):
+                care.add_note(v.id, f"Note {i}", actor)
+                care.change_status(v.id, statuses[i % 4], actor)
+
+    grow(1, 0)
+    client.get(f"/people/volunteers/{v.id}")  # warm up
+    small = count_statements(app, client, f"/people/volunteers/{v.id}")
+    grow(12, 1)
+    large = count_statements(app, client, f"/people/volunteers/{v.id}")
+    assert large == small
+    assert small <= 14, small
