@@ -3,7 +3,10 @@ paginated in SQL, and the few extra facts per row loaded in one statement.
 
 A page costs a constant number of statements whatever the number of volunteers:
 
-1. the rows of the page together with the total (`count(*) over ()`),
+1. the rows of the page together with the number of matches, counted only up to `COUNT_CAP`
+   (+1, in a LIMITed subquery: "more than 1,000"), so neither the count nor the sort reads
+   every match; the name and newest sorts walk an index (`ix_users_role_lower_name`,
+   `ix_volunteer_profiles_created`, migration 0010) and stop after the page,
 2. languages, skills and offices of those rows (one UNION ALL, `row_facts`).
 
 Exports use the same query without LIMIT, read in chunks (`yield_per`, a server-side cursor on
@@ -16,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
-from sqlalchemy import Select, String, case, cast, exists, false, func, literal, select, union_all
+from sqlalchemy import Index, Select, String, case, cast, exists, false, func, literal, select, union_all
 
 from app.accounts.models import Role, User
 from app.core.permissions import office_scope
@@ -27,6 +30,7 @@ from app.people.models import (ActivityKind, ConsentPurpose, VolunteerConsent, V
 
 PER_PAGE = 50
 EXPORT_CHUNK = 1000
+COUNT_CAP = 1000  # the page counts matches up to this many, then says "more than 1,000"
 SORTS = ("name", "district", "status", "newest")
 STATUS_ORDER = [s for s in VolunteerStatus]  # the lifecycle order: new → ... → left
 
@@ -101,8 +105,9 @@ def visible_volunteers(scope: set[int] | None) -> Select:
 
 
 def _works_with(office_ids: Iterable[int]):
-    return exists().where(volunteer_offices.c.user_id == VolunteerProfile.user_id,
-                          volunteer_offices.c.office_id.in_(list(office_ids)))
+    # IN (subquery) rather than EXISTS: the planner may start from the office's index
+    return VolunteerProfile.user_id.in_(select(volunteer_offices.c.user_id)
+                                        .where(volunteer_offices.c.office_id.in_(list(office_ids))))
 
 
 def may_see_volunteer(viewer, user_id: int) -> bool:
@@ -110,25 +115,23 @@ def may_see_volunteer(viewer, user_id: int) -> bool:
 
 
 # ---------------------------------------------------------------- the list
+# The indexes the default sorts walk, so a page reads its 50 rows and not every match
+# (migration 0010_directory_indexes). Declared here, next to the ORDER BY they serve; the
+# expressions must stay exactly those of `_order`.
+Index("ix_users_role_lower_name", User.__table__.c.role, func.lower(User.__table__.c.name), User.__table__.c.id)
+Index("ix_volunteer_profiles_created", VolunteerProfile.__table__.c.created_at,
+      VolunteerProfile.__table__.c.user_id)
+
+
 def _contact_given():
     return exists().where(VolunteerConsent.user_id == VolunteerProfile.user_id,
                           VolunteerConsent.purpose == ConsentPurpose.CONTACT,
                           VolunteerConsent.given.is_(True))
 
 
-def directory_query(scope: set[int] | None, flt: DirectoryFilter, with_total: bool = False) -> Select:
-    """The directory's rows within the scope (`viewer_scope`) and filter, sorted; no LIMIT."""
-    contact = _contact_given()
-    columns = [User.id, User.name, User.email, VolunteerProfile.phone, VolunteerProfile.district_id,
-               District.name.label("district_name"), VolunteerProfile.status,
-               VolunteerProfile.hours_per_month, VolunteerProfile.availability,
-               VolunteerProfile.wanted_kinds, VolunteerProfile.created_at,
-               contact.label("contact")]
-    if with_total:
-        columns.append(func.count().over().label("total"))
-    stmt = (visible_volunteers(scope)
-            .with_only_columns(*columns)
-            .outerjoin(District, District.id == VolunteerProfile.district_id))
+def matching(scope: set[int] | None, flt: DirectoryFilter) -> Select:
+    """The user ids within the scope (`viewer_scope`) and filter; unsorted, no LIMIT."""
+    stmt = visible_volunteers(scope)
     if flt.nothing:
         return stmt.where(false())
     if flt.q:
@@ -136,12 +139,12 @@ def directory_query(scope: set[int] | None, flt: DirectoryFilter, with_total: bo
         stmt = stmt.where(func.lower(User.name).contains(needle, autoescape=True)
                           | User.email.contains(needle, autoescape=True))
     if flt.language:
-        stmt = stmt.where(exists().where(VolunteerLanguage.user_id == VolunteerProfile.user_id,
-                                         VolunteerLanguage.code == flt.language,
-                                         VolunteerLanguage.level >= flt.min_level))
+        stmt = stmt.where(VolunteerProfile.user_id.in_(
+            select(VolunteerLanguage.user_id).where(VolunteerLanguage.code == flt.language,
+                                                    VolunteerLanguage.level >= flt.min_level)))
     if flt.skill is not None:
-        stmt = stmt.where(exists().where(volunteer_skills.c.user_id == VolunteerProfile.user_id,
-                                         volunteer_skills.c.item_id == flt.skill))
+        stmt = stmt.where(VolunteerProfile.user_id.in_(
+            select(volunteer_skills.c.user_id).where(volunteer_skills.c.item_id == flt.skill)))
     if flt.district is not None:
         stmt = stmt.where(VolunteerProfile.district_id == flt.district)
     if flt.slot is not None:
@@ -153,10 +156,35 @@ def directory_query(scope: set[int] | None, flt: DirectoryFilter, with_total: bo
     if flt.office is not None:
         stmt = stmt.where(_works_with([flt.office]))
     if flt.contact is True:
-        stmt = stmt.where(contact)
+        stmt = stmt.where(_contact_given())
     elif flt.contact is False:
-        stmt = stmt.where(~contact)
+        stmt = stmt.where(~_contact_given())
+    return stmt
+
+
+def directory_query(scope: set[int] | None, flt: DirectoryFilter, with_total: bool = False) -> Select:
+    """The directory's rows within the scope (`viewer_scope`) and filter, sorted; no LIMIT.
+    `with_total` adds the number of matches up to COUNT_CAP + 1 (one uncorrelated subquery,
+    evaluated once)."""
+    columns = [User.id, User.name, User.email, VolunteerProfile.phone, VolunteerProfile.district_id,
+               District.name.label("district_name"), VolunteerProfile.status,
+               VolunteerProfile.hours_per_month, VolunteerProfile.availability,
+               VolunteerProfile.wanted_kinds, VolunteerProfile.created_at,
+               _contact_given().label("contact")]
+    if with_total:
+        columns.append(capped_count(scope, flt).label("total"))
+    stmt = (matching(scope, flt)
+            .with_only_columns(*columns)
+            .outerjoin(District, District.id == VolunteerProfile.district_id))
     return stmt.order_by(*_order(flt.sort))
+
+
+def capped_count(scope: set[int] | None, flt: DirectoryFilter, cap: int | None = None):
+    """The number of matches, but at most cap + 1 (COUNT_CAP; as a scalar subquery): reads at
+    most cap + 1 matches however many there are."""
+    cap = COUNT_CAP if cap is None else cap
+    return (select(func.count()).select_from(matching(scope, flt).limit(cap + 1).subquery())
+            .scalar_subquery())
 
 
 def _order(sort: str) -> list:
@@ -195,11 +223,17 @@ class DirectoryPage:
     rows: list[DirectoryRow]
     page: int
     per_page: int
-    total: int
+    total: int              # the matches; when `capped`, COUNT_CAP + 1 stands for "more than COUNT_CAP"
+    more: bool = False      # a row exists after this page
+    capped: bool = False
+    cap: int = COUNT_CAP
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        """The number of pages; when the count is capped, those known so far (at least this and,
+        if there is one, the next)."""
+        known = max(1, -(-self.total // self.per_page))
+        return max(known, self.page + 1 if self.more else self.page) if self.capped else known
 
     @property
     def has_prev(self) -> bool:
@@ -207,7 +241,7 @@ class DirectoryPage:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.more
 
 
 def _row(r) -> DirectoryRow:
@@ -217,28 +251,33 @@ def _row(r) -> DirectoryRow:
                         created_at=r.created_at, contact=bool(r.contact))
 
 
-def directory_page(scope: set[int] | None, flt: DirectoryFilter, page: int = 1, per_page: int = PER_PAGE) -> DirectoryPage:
-    """One page in two statements: the rows with the total, then their languages/skills/offices.
-    A page beyond the end shows the last one (a third statement, only then)."""
+def directory_page(scope: set[int] | None, flt: DirectoryFilter, page: int = 1,
+                   per_page: int | None = None) -> DirectoryPage:
+    """One page in two statements: the rows (one more than the page, to know whether a next
+    page exists) with the capped total, then their languages/skills/offices. A page beyond the
+    end shows the last one (an exact count and the rows again, only then)."""
     page = max(1, page or 1)
+    per_page = per_page or PER_PAGE
     stmt = directory_query(scope, flt, with_total=True)
     # Core statements on the session's connection: no ORM entities to build for plain rows.
     conn = db.session.connection()
-    result = conn.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    result = conn.execute(stmt.limit(per_page + 1).offset((page - 1) * per_page)).all()
     total = result[0].total if result else 0
     if not result and page > 1:
-        total = conn.execute(select(func.count()).select_from(
-            directory_query(scope, flt).order_by(None).subquery())).scalar() or 0
+        total = conn.execute(select(func.count()).select_from(matching(scope, flt).subquery())).scalar() or 0
         page = max(1, -(-total // per_page))
-        result = conn.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all() if total else []
-    rows = [_row(r) for r in result]
+        result = conn.execute(stmt.limit(per_page + 1).offset((page - 1) * per_page)).all() if total else []
+        capped = False
+    else:
+        capped = total > COUNT_CAP
+    rows = [_row(r) for r in result[:per_page]]
     attach_facts(rows)
-    return DirectoryPage(rows=rows, page=page, per_page=per_page, total=total)
+    return DirectoryPage(rows=rows, page=page, per_page=per_page, total=total, more=len(result) > per_page,
+                         capped=capped, cap=COUNT_CAP)
 
 
 def count_matches(scope: set[int] | None, flt: DirectoryFilter) -> int:
-    return db.session.scalar(select(func.count()).select_from(
-        directory_query(scope, flt).order_by(None).subquery())) or 0
+    return db.session.scalar(select(func.count()).select_from(matching(scope, flt).subquery())) or 0
 
 
 def row_facts(user_ids: list[int]) -> Select:
@@ -312,5 +351,5 @@ def volunteer_sections(user_id: int, viewer) -> list[tuple[VolunteerSection, Any
 
 
 __all__ = ["DirectoryFilter", "DirectoryPage", "DirectoryRow", "PER_PAGE", "SORTS", "attach_facts",
-           "count_matches", "directory_page", "directory_query", "iter_rows", "may_see_volunteer",
+           "COUNT_CAP", "count_matches", "directory_page", "directory_query", "matching", "iter_rows", "may_see_volunteer",
            "register_volunteer_section", "viewer_scope", "visible_volunteers", "volunteer_sections"]

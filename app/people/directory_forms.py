@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import html_params
 
 from app.core.forms import BaseForm
 from app.people import languages
@@ -31,12 +33,56 @@ def _int_or_none(value):
     return int(text)
 
 
+# Rendered option lists: (field name, locale, the list's own key) -> the <option>s as HTML. The
+# static lists are keyed by name and locale; the lists from the database (offices, districts,
+# skills) also by their rows, so an admin's edit of a list is a new key, never a stale one.
+_OPTIONS: dict[tuple, str] = {}
+_OPTIONS_MAX = 256
+
+
+def _options_html(field) -> str:
+    key = (field.name, str(get_locale()), field.options_key)
+    html = _OPTIONS.get(key)
+    if html is None:
+        if len(_OPTIONS) >= _OPTIONS_MAX:
+            _OPTIONS.clear()
+        html = _OPTIONS[key] = "".join(
+            f'<option value="{escape("" if value is None else value)}">{escape(label)}</option>'
+            for value, label in field.choices)
+    return html
+
+
+class CachedSelect:
+    """A select like WTForms' own, but its options are rendered once per list and locale (the
+    filter form has eleven selects; building ~150 options per request was most of the page's
+    time) and only the chosen one is marked per request."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        html = _options_html(field)
+        chosen = field.chosen_value()
+        if chosen is not None:
+            marker = f'<option value="{escape(chosen)}">'
+            html = html.replace(marker, f'<option selected value="{escape(chosen)}">', 1)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{html}</select>")
+
+
 class ListChoice(SelectField):
     """A select whose first choice ('', "any") means no filter, with our message for values that
     are not in the list (a forged id, an id from another list, text)."""
 
+    widget = CachedSelect()
+
     def __init__(self, label=None, validators=None, coerce=_int_or_none, **kwargs):
         super().__init__(label, validators, coerce=coerce, **kwargs)
+        self.options_key = ()  # the static lists: their name and the locale say it all
+
+    def chosen_value(self) -> str | None:
+        """The option value to mark as selected (as WTForms would: coerce(value) == data)."""
+        for value, _label in self.choices:
+            if self.coerce(value) == self.data:
+                return "" if value is None else str(value)
+        return None
 
     def process_formdata(self, valuelist):
         try:
@@ -96,9 +142,9 @@ class DirectoryFilterForm(BaseForm):
         self.office.choices = [("", _l("all my offices"))] + offices
         self.district.choices = [("", _l("any district"))] + districts
         self.skill.choices = [("", _l("any skill"))] + skills
-        self.slot.choices = [("", _l("any time"))] + [
-            (day * 3 + part, f"{weekday_name(day)} {DAY_PART_LABELS[name]}")
-            for day in range(7) for part, name in enumerate(DAY_PARTS)]
+        self.office.options_key, self.district.options_key, self.skill.options_key = (
+            tuple(offices), tuple(districts), tuple(skills))
+        self.slot.choices = _slots(str(get_locale()), weekday_name)
 
     def to_filter(self) -> DirectoryFilter:
         """The checked filter. Call after validate(): a field with an error is no filter (and
@@ -117,6 +163,18 @@ class DirectoryFilterForm(BaseForm):
             office=ok(self.office), contact={"yes": True, "no": False}.get(contact or ""),
             sort=ok(self.sort) if ok(self.sort) in SORTS else "name",
             nothing=bool(self.office.errors))
+
+
+@lru_cache(maxsize=8)
+def _slots_of(locale: str, weekday_name) -> tuple:
+    return tuple([("", _l("any time"))] + [
+        (day * 3 + part, f"{weekday_name(day)} {DAY_PART_LABELS[name]}")
+        for day in range(7) for part, name in enumerate(DAY_PARTS)])
+
+
+def _slots(locale: str, weekday_name) -> list:
+    """The 21 time slots in the locale's weekday names, built once per locale."""
+    return list(_slots_of(locale, weekday_name))
 
 
 @lru_cache(maxsize=8)

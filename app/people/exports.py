@@ -46,11 +46,19 @@ class Labels:
         self.skills = skills
         self._language_name = language_name
         self._names: dict[str, str] = {}
+        self._weekday_name = weekday_name
+        self._slots: list[str] | None = None
         self.levels = {int(level): str(LEVEL_LABELS[level]) for level in LanguageLevel}
-        self.slots = [f"{weekday_name(day, 'abbreviated')} {DAY_PART_LABELS[part]}"
-                      for day in range(7) for part in DAY_PARTS]
         self.status = {}
         self.yes, self.no = _("yes"), _("no")
+
+    @property
+    def slots(self) -> list[str]:
+        """The 21 time slots' names (only exports show them: built on first use)."""
+        if self._slots is None:
+            self._slots = [f"{self._weekday_name(day, 'abbreviated')} {DAY_PART_LABELS[part]}"
+                           for day in range(7) for part in DAY_PARTS]
+        return self._slots
 
     def language(self, code: str) -> str:
         name = self._names.get(code)
@@ -62,7 +70,8 @@ class Labels:
         return ", ".join(f"{self.language(code)} ({self.levels.get(level, level)})" for code, level in row.languages)
 
     def availability(self, bits: int) -> str:
-        return ", ".join(label for i, label in enumerate(self.slots) if bits & (1 << i))
+        slots = self.slots
+        return ", ".join(label for i, label in enumerate(slots) if bits & (1 << i))
 
     def status_label(self, status) -> str:
         label = self.status.get(status)
@@ -139,13 +148,18 @@ def write_xlsx(scope, flt: DirectoryFilter, labels: Labels) -> tuple[str, int]:
 
 
 def file_chunks(path: str, size: int = 64 * 1024) -> Iterator[bytes]:
-    """Read a file out in chunks and remove it afterwards (also when the client went away)."""
+    """Read a file out in chunks. The file is opened and removed from the disk at once, before
+    the first byte is asked for: a response that is never read (HEAD, a client gone away) leaves
+    no spreadsheet of people's data behind; the open handle keeps the data until it is closed."""
+    handle = open(path, "rb")
     try:
-        with open(path, "rb") as f:
-            while chunk := f.read(size):
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+    def chunks() -> Iterator[bytes]:
+        with handle:
+            while chunk := handle.read(size):
                 yield chunk
-    finally:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
+
+    return chunks()

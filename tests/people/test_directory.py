@@ -194,6 +194,30 @@ def test_pagination_in_sql(make, office, coordinator, client):
     assert 'href="/people/volunteers?status=active&amp;page=2"' in html  # the filter survives paging
 
 
+def test_count_is_capped_and_paging_goes_on(make, office, coordinator, client, monkeypatch):
+    from app.people import directory
+
+    monkeypatch.setattr(directory, "COUNT_CAP", 5)
+    monkeypatch.setattr(directory, "PER_PAGE", 3)
+    for i in range(8):
+        make.full_volunteer(office, name=f"V{i:03d}")
+    html = client.get("/people/volunteers").get_data(as_text=True)
+    assert "Mehr als 5 Ehrenamtliche gefunden" in html
+    assert [n for _i, n in ROW.findall(html)] == ["V000", "V001", "V002"]
+    assert 'href="/people/volunteers?page=2" rel="next"' in html and "Seite 1<" in html
+    html = client.get("/people/volunteers?page=3").get_data(as_text=True)
+    assert [n for _i, n in ROW.findall(html)] == ["V006", "V007"]
+    assert 'rel="next"' not in html and 'rel="prev"' in html
+    # beyond the end: the last page, counted exactly
+    html = client.get("/people/volunteers?page=40").get_data(as_text=True)
+    assert [n for _i, n in ROW.findall(html)] == ["V006", "V007"]
+    assert "8 Ehrenamtliche gefunden" in html and "Seite 3 von 3" in html
+    # a filter below the cap: the exact number
+    html = client.get("/people/volunteers?q=V001").get_data(as_text=True)
+    assert "Mehr als" not in html and 'rel="next"' not in html
+    assert [n for _i, n in ROW.findall(html)] == ["V001"]
+
+
 def test_filter_state_lives_in_the_url(app, make, office, coordinator, client):
     make.full_volunteer(office, name="Anna")
     eving = office.district_ids[0]
@@ -275,3 +299,31 @@ def test_page_runs_a_constant_number_of_statements(app, make, auth, client, who,
     large = count_statements(app, client, "/people/volunteers" + query)
     assert large == small
     assert small <= 6, small
+
+
+def test_volunteer_page_runs_a_constant_number_of_statements(app, make, auth, client):
+    """A volunteer's page for staff: the same statements with 1 note and status change as with
+    many (no query per note, change, consent or audit entry)."""
+    from app.accounts.models import User
+    from app.people import care
+
+    office = make.office()
+    coordinator = make.coordinator(office)
+    v = make.full_volunteer(office, status="new")
+    auth.login(coordinator)
+
+    def grow(n, start):
+        with app.app_context():
+            actor = db.session.get(User, coordinator.id)
+            statuses = ["introduced", "active", "paused", "active"]
+            for i in range(start, start + n):
+                care.add_note(v.id, f"Note {i}", actor)
+                care.change_status(v.id, statuses[i % 4], actor)
+
+    grow(1, 0)
+    client.get(f"/people/volunteers/{v.id}")  # warm up
+    small = count_statements(app, client, f"/people/volunteers/{v.id}")
+    grow(12, 1)
+    large = count_statements(app, client, f"/people/volunteers/{v.id}")
+    assert large == small
+    assert small <= 14, small

@@ -151,3 +151,19 @@ def test_print_view(app, make, office, coordinator, client):
 
 def test_unknown_export_format_is_404(coordinator, client):
     assert client.get("/people/volunteers/export.pdf").status_code == 404
+
+
+def test_an_unread_xlsx_export_leaves_no_file_behind(app, make, client, auth, tmp_path, monkeypatch):
+    """Review finding: HEAD (or a client gone away) must not leave people's data in /tmp."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    office = make.office()
+    make.full_volunteer(office)
+    auth.login(make.coordinator(office))
+    r = client.head("/people/volunteers/export.xlsx")
+    assert r.status_code == 200
+    r.close()
+    assert list(tmp_path.glob("willkommen-*.xlsx")) == []
+    r = client.get("/people/volunteers/export.xlsx")
+    assert r.data[:2] == b"PK" and list(tmp_path.glob("willkommen-*.xlsx")) == []
