@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import time
 
+from contextlib import contextmanager
+
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from app import create_app
 from app.extensions import db, mail
@@ -65,6 +67,29 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+# ---------------------------------------------------------------- SQL statements
+@contextmanager
+def recorded_statements(app):
+    """The SQL statements run inside the block (for query-count tests)."""
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def count_statements(app, client, path: str) -> int:
+    """How many SQL statements one GET of `path` runs (it must answer 200)."""
+    with recorded_statements(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(statements)
 
 
 # ---------------------------------------------------------------- forms with CSRF

@@ -9,7 +9,7 @@ import pytest
 
 from app.core import audit
 from app.extensions import db
-from tests.core.test_query_counts import count_statements
+from tests.conftest import count_statements
 
 
 def add(app, actor, action, *, office_id=None, record_type="offices", record_id=None, at=None, **detail):

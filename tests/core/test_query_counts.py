@@ -2,23 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
+
 
 from app.extensions import db
+from tests.conftest import count_statements
 
 
-def count_statements(app, client, path: str) -> int:
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    assert response.status_code == 200, path
-    return len(statements)
 
 
 def grow(app, make, n: int, office) -> None:

@@ -290,7 +290,7 @@ def test_volunteers_cannot_use_the_office_page(make, client, auth):
 
 
 def test_my_data_page_runs_few_statements(app, make, client, auth, deliver):
-    from tests.core.test_query_counts import count_statements
+    from tests.conftest import count_statements
 
     office = make.office()
     v = make.full_volunteer(office)

@@ -480,16 +480,11 @@ def test_up_to_date_people_cost_no_consent_query(app, make, client, auth):
     v = _registered(app, make)
     auth.login(v)
     client.get("/home")
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    from tests.conftest import recorded_statements
+
+    with recorded_statements(app) as statements:
         assert client.get("/home").status_code == 200
         assert client.get("/account").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert not [s for s in statements if "volunteer_consents" in s or "consent_texts" in s], statements
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from app.extensions import db
+from tests.conftest import count_statements
 
 ROW = re.compile(r'<th scope="row"><a href="/people/volunteers/(\d+)">([^<]+)</a>')
 
@@ -268,18 +269,6 @@ def test_skill_id_from_another_list_is_refused(app, make, office, coordinator, c
 
 
 # ---------------------------------------------------------------- statements
-def count_statements(app, client, path: str) -> int:
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    assert response.status_code == 200, path
-    return len(statements)
 
 
 @pytest.mark.parametrize("who", ["coordinator", "admin"])

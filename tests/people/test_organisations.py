@@ -11,7 +11,7 @@ from app.extensions import db
 from app.mail.models import OutboxMail
 from app.people.models import ChoiceItem, Organisation
 from tests.conftest import PASSWORD, link_in, submit
-from tests.core.test_query_counts import count_statements
+from tests.conftest import count_statements
 
 
 def org_data(district_ids, **kw):

@@ -12,7 +12,7 @@ from app.people.models import (ActivityKind, ChoiceItem, StatusChange, Volunteer
                                VolunteerProfile, slot_bit)
 from app.people.profiles import ProfileInputError
 from tests.conftest import submit
-from tests.core.test_query_counts import count_statements
+from tests.conftest import count_statements
 
 
 @pytest.fixture
