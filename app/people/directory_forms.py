@@ -14,7 +14,7 @@ from wtforms.widgets import html_params
 from app.core.forms import BaseForm
 from app.people import languages
 from app.people.directory import SORTS, DirectoryFilter
-from app.people.models import (ACTIVITY_KIND_LABELS, DAY_PART_LABELS, DAY_PARTS, LEVEL_LABELS, ActivityKind,
+from app.people.models import (STATUS_LABELS, ACTIVITY_KIND_LABELS, DAY_PART_LABELS, DAY_PARTS, LEVEL_LABELS, ActivityKind,
                                LanguageLevel, VolunteerStatus)
 
 CHOOSE_MESSAGE = _l("Please choose a value from the list.")
@@ -122,7 +122,7 @@ class DirectoryFilterForm(BaseForm):
     district = ListChoice(_l("Lives in"))
     slot = ListChoice(_l("Has time"))
     status = ListChoice(_l("Status"), coerce=_text_or_none,
-                        choices=[("", _l("any status"))] + [(s.value, s.label) for s in VolunteerStatus])
+                        choices=[("", _l("any status"))] + [(s.value, STATUS_LABELS[s]) for s in VolunteerStatus])
     kind = ListChoice(_l("Wants to do"), coerce=_text_or_none,
                       choices=[("", _l("anything"))] + [(k.name.lower(), ACTIVITY_KIND_LABELS[k]) for k in ActivityKind])
     office = ListChoice(_l("Works with office"))
@@ -195,7 +195,7 @@ def language_options(locale: str, selected: str | None, any_label: str) -> Marku
 
 # ---------------------------------------------------------------- a volunteer's page
 class StatusForm(BaseForm):
-    status = SelectField(_l("New status"), choices=[(s.value, s.label) for s in VolunteerStatus])
+    status = SelectField(_l("New status"), choices=[(s.value, STATUS_LABELS[s]) for s in VolunteerStatus])
     # the status the coordinator saw: a colleague's change in between is not overwritten blindly
     expected = HiddenField()
 

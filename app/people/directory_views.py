@@ -256,7 +256,7 @@ def volunteer_status(user_id: int):
         else:
             flash(_("Status of %(name)s is now “%(status)s”.", name=profile.user.name,
                     status=VolunteerStatus(form.status.data).label), "success")
-            return redirect(url_for("people.volunteer_page", user_id=user_id) + "#status")
+            return redirect(url_for("people.volunteer_page", user_id=user_id) + "#status-section")
     return _render_volunteer(profile, status_form=form, status=400)
 
 

@@ -55,10 +55,10 @@ def test_filter_and_note_work_without_javascript(new_context, live_server, peopl
     page.locator("#body").fill("Kommt gern dienstags.")
     page.locator("#notes button[type=submit]").click()
     page.wait_for_selector("text=Kommt gern dienstags.")
-    page.locator("#status select").select_option("paused")
-    page.locator("#status button[type=submit]").click()
+    page.locator("#status-section select").select_option("paused")
+    page.locator("#status-section button[type=submit]").click()
     page.wait_for_selector(".flash-success")
-    assert page.locator("#status table tbody tr").count() == 1
+    assert page.locator("#status-section table tbody tr").count() == 1
 
 
 def _widest(page):

@@ -186,3 +186,14 @@ def test_sections_of_later_areas_appear_on_the_page(app, make, office, volunteer
         assert "Sign-ups: Sprachcafé" in html
     finally:
         directory._VOLUNTEER_SECTIONS.pop("test-signups")
+
+
+def test_status_choices_are_in_the_page_language(app, make, client, auth):
+    """The crawl saw English status names on German pages (labels resolved at import)."""
+    office = make.office()
+    volunteer = make.full_volunteer(office)
+    auth.login(make.coordinator(office))
+    html = client.get(f"/people/volunteers/{volunteer.id}", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert ">kennengelernt<" in html and ">introduced<" not in html
+    html = client.get("/people/volunteers", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert ">pausiert<" in html
