@@ -25,6 +25,13 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 GERMAN_CATALOG = Path(__file__).resolve().parents[2] / "app" / "translations" / "de" / "LC_MESSAGES" / "messages.mo"
 DEFAULT_TIMEOUT_MS = 10_000
+PHONE = {"width": 390, "height": 844}  # the phone every page must fit
+
+
+def no_sideways_scroll(page, what: str | None = None) -> None:
+    """The page fits the phone's width: nothing scrolls sideways."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{what or page.url}: {width}px wide"
 
 
 def _browser_required() -> bool:

@@ -7,16 +7,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import check
+from tests.browser.conftest import PHONE, no_sideways_scroll
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
-
-
-def no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide"
 
 
 def test_registration_after_an_error_on_a_phone(new_context, live_server):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_accessibility import check, log_in
+from tests.browser.conftest import PHONE
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.mark.parametrize("locale", ["de-DE", "en-GB"])

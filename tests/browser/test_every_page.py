@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser.test_accessibility import check
+from tests.browser.conftest import PHONE
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 
 # Never crawled: signed-token links (mailed, tested where they are built), the static files, the
 # health check, and files (checked separately below for status and content type).

@@ -8,11 +8,11 @@ import re
 import pytest
 
 from tests.browser.test_accessibility import check, log_in
+from tests.browser.conftest import PHONE
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 
 
 def _district_names(page) -> list[str]:

@@ -10,17 +10,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.people.models import Organisation
+from tests.browser.conftest import PHONE, no_sideways_scroll
 from tests.browser.test_accessibility import check, log_in
 from tests.conftest import PASSWORD, link_in
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
-
-
-def no_sideways_scrolling(page, what: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"{what}: {width}px wide"
 
 
 def test_register_an_organisation_on_a_phone(new_context, live_server, make, deliver):
@@ -32,12 +27,12 @@ def test_register_an_organisation_on_a_phone(new_context, live_server, make, del
     page.goto("/partner/register")
     expect(page.get_by_role("heading", level=1)).to_have_text("Organisation anmelden")
     check(page, "/partner/register")
-    no_sideways_scrolling(page, "/partner/register")
+    no_sideways_scroll(page, "/partner/register")
     # sent empty: errors at the fields, still axe-clean and narrow
     page.get_by_role("button", name="Organisation anmelden").click()
     page.wait_for_selector(".error-summary")
     check(page, "/partner/register with errors")
-    no_sideways_scrolling(page, "/partner/register with errors")
+    no_sideways_scroll(page, "/partner/register with errors")
 
     page.get_by_label(re.compile(r"^Name der Organisation")).fill("Nachbarschaftshilfe Brackel")
     page.get_by_label(re.compile(r"^Art")).select_option("association")
@@ -64,10 +59,10 @@ def test_register_an_organisation_on_a_phone(new_context, live_server, make, del
     log_in(staff, coordinator.email, PASSWORD)
     staff.goto("/people/organisations?state=pending")
     check(staff, "staff list")
-    no_sideways_scrolling(staff, "staff list")
+    no_sideways_scroll(staff, "staff list")
     staff.get_by_role("link", name="Nachbarschaftshilfe Brackel").click()
     check(staff, "organisation detail")
-    no_sideways_scrolling(staff, "organisation detail")
+    no_sideways_scroll(staff, "organisation detail")
     staff.get_by_role("button", name="Freigeben").click()
     expect(staff.locator(".flash-success")).to_be_visible()
 
@@ -87,7 +82,7 @@ def test_public_list_on_a_phone(new_context, live_server, make):
         page = new_context(viewport=PHONE, locale=locale, bypass_csp=True).new_page()
         page.goto("/partner")
         check(page, f"/partner ({locale})")
-        no_sideways_scrolling(page, f"/partner ({locale})")
+        no_sideways_scroll(page, f"/partner ({locale})")
         expect(page.get_by_text("Wartet noch")).to_have_count(0)
     page.select_option("#f-type", "parish")
     page.get_by_role("button", name="Show").click()

@@ -7,12 +7,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import PHONE, no_sideways_scroll
 from tests.browser.test_accessibility import check, log_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 
 
 def phone_page(new_context, locale="de-DE"):
@@ -20,8 +20,7 @@ def phone_page(new_context, locale="de-DE"):
 
 
 def fits(page, what: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{what}: {width}px wide"
+    no_sideways_scroll(page, what)
     check(page, what)
 
 
