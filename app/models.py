@@ -4,3 +4,4 @@ from app.core.models import AuditEntry, UsedToken  # noqa: F401
 from app.mail.models import MailTemplateOverride, Message, OutboxMail, SuppressedAddress  # noqa: F401
 from app.offices.models import District, Office, SatelliteLocation  # noqa: F401
 from app.people import models as people_models  # noqa: F401
+from app.activities import models as activity_models  # noqa: F401

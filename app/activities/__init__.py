@@ -1,0 +1,7 @@
+"""Activities and sign-up: courses, language cafés, theatre, round tables, festival shifts."""
+from flask import Blueprint
+
+bp = Blueprint("activities", __name__, template_folder="templates")
+
+# one blueprint, views split by concern
+from app.activities import mailkinds  # noqa: E402,F401
