@@ -275,6 +275,70 @@ class Builders:
         return OrganisationInfo(org_id, org_name, people)
 
 
+    def activity(self, office: OfficeInfo, title: str | None = None, kind: str = "language_course",
+                 state: str = "published", dates=1, roles=(("Tutor", 2),), organisation_id=None,
+                 languages=("de",), days_ahead: int = 7, hours: float = 1.5, **role_kw) -> "ActivityInfo":
+        """A published activity of the office with `dates` weekly dates (an int: that many, a week
+        apart from `days_ahead` days on at 17:00 Berlin time; or a list of naive UTC datetimes) and
+        roles given as (name, capacity) pairs; `role_kw` (deadline_hours, auto_move_up,
+        for_partners, max_per_organisation, required_language, required_level, …) applies to
+        every role. Slots for every role × date."""
+        from datetime import datetime, timedelta
+
+        from app.activities.models import Activity, ActivityDate, ActivityState, ActivityType, Role, Slot
+        from app.activities.series import local_to_utc
+        from app.activities.structure import sync_slots
+        from app.core.timeutil import to_local, utcnow
+
+        n = self._next()
+        with self.app.app_context():
+            if isinstance(dates, int):
+                first = to_local(utcnow()).date() + timedelta(days=days_ahead)
+                starts = [local_to_utc(first + timedelta(weeks=i), time(17)) for i in range(dates)]
+            else:
+                starts = list(dates)
+            act = Activity(title=title or f"Aktivität {n}", kind=ActivityType(kind), office_id=office.id,
+                           district_id=office.district_ids[0] if office.district_ids else None,
+                           description="Wir **üben** Deutsch.", state=ActivityState(state),
+                           organisation_id=organisation_id,
+                           published_at=utcnow() if state == "published" else None)
+            db.session.add(act)
+            db.session.flush()
+            from app.activities.models import activity_languages
+
+            for code in languages:
+                db.session.execute(activity_languages.insert().values(activity_id=act.id, code=code))
+            for i, (name, capacity) in enumerate(roles):
+                db.session.add(Role(activity_id=act.id, name=name, capacity=capacity, position=i, **role_kw))
+            for st in starts:
+                db.session.add(ActivityDate(activity_id=act.id, starts_at=st,
+                                            ends_at=st + timedelta(minutes=int(hours * 60))))
+            db.session.flush()
+            sync_slots(act.id)
+            db.session.commit()
+            role_ids = [r.id for r in act.roles]
+            date_ids = [d.id for d in act.dates]
+            slots = {(s.role_id, s.date_id): s.id for s in db.session.scalars(
+                select(Slot).where(Slot.activity_id == act.id))}
+            return ActivityInfo(act.id, act.title, office.id, role_ids, date_ids,
+                                [[slots[(r, d)] for d in date_ids] for r in role_ids])
+
+
+@dataclass
+class ActivityInfo:
+    id: int
+    title: str
+    office_id: int
+    role_ids: list[int]
+    date_ids: list[int]
+    slot_ids: list[list[int]]  # slot_ids[role_index][date_index]
+
+    @property
+    def slot(self) -> int:
+        """The first role's first slot."""
+        return self.slot_ids[0][0]
+
+
 @pytest.fixture
 def make(app) -> Builders:
     return Builders(app)
