@@ -1,7 +1,7 @@
 """outbox attachments: files sent with a mail (the .ics of a sign-up)
 
 Revision ID: 0012_attachments
-Revises: 0010_directory_indexes
+Revises: 0011_activities
 Create Date: 2026-12-04 10:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_attachments'
-down_revision = '0010_directory_indexes'
+down_revision = '0011_activities'
 branch_labels = None
 depends_on = None
 
