@@ -16,6 +16,7 @@ Pages for people who are logged in (or have a flash message waiting) never come 
 from __future__ import annotations
 
 import logging
+import threading
 from flask import current_app, g, has_app_context
 from sqlalchemy import Column, Integer, Table, event, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -66,17 +67,23 @@ def bump() -> None:
         g.pop("_activity_cache_version", None)
 
 
+_local = threading.local()
+
+
 @on_change
 def _activities_changed(activity_ids: set[int]) -> None:
     bump()
+    _local.bumped = True  # this commit's flag (below) needs no second bump
 
 
 # Rows whose changes show on the public pages although a service may not have said so: an
 # activity's own rows count as changed(activity_id) (one bump with the service's own call), an
 # office, satellite, district or organisation (names and addresses on the pages) as a flag.
 def _activity_id_of(obj) -> int | None:
-    from app.activities.models import Activity, ActivityDate, DateSeries, Role, Slot
+    from app.activities.models import Activity, ActivityDate, DateSeries, Role, Signup, Slot
 
+    if isinstance(obj, Signup):
+        return 0  # its activity is a query away: the flag
     if isinstance(obj, Activity):
         return obj.id or 0
     if isinstance(obj, (ActivityDate, DateSeries, Role, Slot)):
@@ -102,7 +109,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
             if activity_id:
                 changed(activity_id, session=session)
                 continue
-            if activity_id == 0:  # a new activity: no id before this flush
+            if activity_id == 0:  # a new activity (no id before this flush), a sign-up
                 session.info[_FLAG] = True
                 continue
             places = places or _places()
@@ -112,7 +119,9 @@ def _before_flush(session: Session, flush_context, instances) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    if session.info.pop(_FLAG, False):
+    # Runs after events' own after_commit listener (registered first, on import).
+    bumped, _local.bumped = getattr(_local, "bumped", False), False
+    if session.info.pop(_FLAG, False) and not bumped:
         bump()
 
 

@@ -25,7 +25,7 @@ def test_published_activities_with_next_date_place_languages_and_free_places(cli
     assert "Arabisch" in html and "Deutsch" in html
     assert "3 freie Plätze beim nächsten Termin" in html
     assert "17:00" in html  # Berlin wall clock
-    assert "1 Aktivität" in html
+    assert "1 Angebot" in html
 
 
 def test_english(client, make):
