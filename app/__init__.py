@@ -78,6 +78,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
 
     from app.accounts import bp as accounts_bp
+    from app.activities import bp as activities_bp
     from app.audit import bp as audit_bp
     from app.mydata import bp as mydata_bp
     from app.core import bp as core_bp
@@ -92,6 +93,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.register_blueprint(people_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(mydata_bp)
+    app.register_blueprint(activities_bp)
 
     from app.activities import bp as activities_bp
     from app.activities.api import bp as api_bp
