@@ -95,10 +95,8 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.register_blueprint(mydata_bp)
     app.register_blueprint(activities_bp)
 
-    from app.activities import bp as activities_bp
     from app.activities.api import bp as api_bp
 
-    app.register_blueprint(activities_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # GET only, no session: nothing to forge
 

@@ -360,6 +360,7 @@ class SlotInfo:
     confirmed: int
     offered: int
     waiting: int
+    cancelled_at: datetime | None = None  # the date's (open_problem reads it as the date)
     mine_id: int | None = None
     mine_state: SignupState | None = None
     mine_position: int | None = None
@@ -389,6 +390,7 @@ class RoleInfo:
     required_language: str | None
     required_level: int | None
     required_skill: str | None  # the skill's label in the viewer's language
+    required_skill_id: int | None
     for_partners: bool
     max_per_organisation: int | None
     auto_move_up: bool
@@ -396,7 +398,7 @@ class RoleInfo:
 
     @property
     def has_requirements(self) -> bool:
-        return bool(self.required_language or self.required_skill)
+        return bool(self.required_language or self.required_skill_id)
 
 
 @dataclass
@@ -487,7 +489,8 @@ def _fill_grids(pages: dict[int, ActivityPage], *, locale: str, user_id: int | N
     d = aliased(ActivityDate)
     columns = [Role.activity_id, Role.id.label("role_id"), Role.name, Role.description, Role.capacity,
                Role.slot_start, Role.slot_end, Role.signup_opens_at, Role.signup_closes_at, Role.deadline_hours,
-               Role.required_language, Role.required_level, skill_label.label("skill"), Role.for_partners,
+               Role.required_language, Role.required_level, skill_label.label("skill"), Role.required_skill_id,
+               Role.for_partners,
                Role.max_per_organisation, Role.auto_move_up, Slot.id.label("slot_id"), Slot.date_id,
                Slot.starts_at, Slot.ends_at, d.cancelled_at, d.starts_at.label("date_starts"),
                d.ends_at.label("date_ends"), d.note, d.original_starts_at, counts.c.confirmed, counts.c.offered,
@@ -517,12 +520,12 @@ def _fill_grids(pages: dict[int, ActivityPage], *, locale: str, user_id: int | N
             role = roles[r.role_id] = RoleInfo(
                 r.role_id, r.name, r.description or "", r.capacity, r.slot_start, r.slot_end, r.signup_opens_at,
                 r.signup_closes_at, r.deadline_hours or 0, r.required_language, r.required_level, r.skill,
-                bool(r.for_partners), r.max_per_organisation, bool(r.auto_move_up))
+                r.required_skill_id, bool(r.for_partners), r.max_per_organisation, bool(r.auto_move_up))
             pages[r.activity_id].roles.append(role)
         if r.slot_id is None:
             continue
         slot = SlotInfo(r.slot_id, r.date_id, r.starts_at, r.ends_at, r.cancelled_at is not None, r.capacity,
-                        int(r.confirmed or 0), int(r.offered or 0), int(r.waiting or 0))
+                        int(r.confirmed or 0), int(r.offered or 0), int(r.waiting or 0), r.cancelled_at)
         if user_id is not None and r.mine_id is not None:
             slot.mine_id, slot.mine_state = r.mine_id, SignupState(r.mine_state)
             slot.mine_position = r.position
@@ -557,3 +560,24 @@ def visible_to(page: ActivityPage, user) -> bool:
 
 __all__ = ["ActivityPage", "DateInfo", "Entry", "Filters", "ListPage", "RoleInfo", "SlotInfo", "activity_list",
            "activity_page", "activity_pages", "like_pattern", "list_stmt", "parse_filters", "visible_to"]
+
+
+def qualifications(user_id: int) -> tuple[dict[str, int], set[int]]:
+    """A volunteer's language levels and skill ids, in one statement (for the requirements of
+    every role on a page at once)."""
+    from sqlalchemy import literal, union_all
+
+    from app.people.models import VolunteerLanguage, volunteer_skills
+
+    stmt = union_all(
+        select(literal("l").label("t"), VolunteerLanguage.code.label("code"), VolunteerLanguage.level.label("n"))
+        .where(VolunteerLanguage.user_id == user_id),
+        select(literal("s"), literal(""), volunteer_skills.c.item_id).where(volunteer_skills.c.user_id == user_id))
+    languages: dict[str, int] = {}
+    skills: set[int] = set()
+    for t, code, n in db.session.execute(stmt):
+        if t == "l":
+            languages[code] = int(n)
+        else:
+            skills.add(int(n))
+    return languages, skills

@@ -165,22 +165,43 @@ def _viewer(user, page: catalogue.ActivityPage, now: datetime) -> Viewer:
 
 
 def _unmet(user, page: catalogue.ActivityPage) -> dict[int, list[str]]:
-    """Per role with requirements: the sentences saying what the person doesn't meet."""
+    """Per role with requirements: the sentences saying what the person doesn't meet. The
+    person's languages and skills in one statement for all roles; the rule and its words are
+    those of signup.unmet_requirements (which asks per role — too many statements for a page
+    of 30 roles)."""
     roles = [r for r in page.roles if r.has_requirements and not r.for_partners]
     if not roles:
         return {}
-    from app.activities import signup as services
+    from flask_babel import lazy_gettext as _l
 
-    return {r.id: services.unmet_requirements(user, r) for r in roles}
+    from app.core.templating import language_name
+    from app.people.models import LanguageLevel
+
+    languages, skills = catalogue.qualifications(user.id)
+    out: dict[int, list[str]] = {}
+    for r in roles:
+        lines = []
+        if r.required_language:
+            need = r.required_level or LanguageLevel.BASIC
+            level = languages.get(r.required_language)
+            if level is None or level < need:
+                lines.append(str(_l("This role needs %(language)s at least at the level “%(level)s”.",
+                                    language=language_name(r.required_language), level=LanguageLevel(need).label)))
+        if r.required_skill_id and r.required_skill_id not in skills:
+            lines.append(str(_l("This role needs the skill “%(skill)s” in your profile.", skill=r.required_skill or "")))
+        if lines:
+            out[r.id] = lines
+    return out
 
 
 def _problems(page: catalogue.ActivityPage, now: datetime) -> None:
-    """Each slot's reason why it can't be signed up for now (None: open)."""
-    from app.activities import signup as services
+    """Each slot's reason why it can't be signed up for now (None: open): the services' own
+    open_problem, fed with the page's plain rows (the slot stands in for its date)."""
+    from app.activities.signup import open_problem
 
     for role in page.roles:
         for slot in role.slots:
-            slot.problem = services.open_problem(role, slot, now)
+            slot.problem = open_problem(role, slot, page, slot, now)
 
 
 # ---------------------------------------------------------------- signing up, cancelling
@@ -204,9 +225,13 @@ def signup(activity_id: int, role_id: int):
         return redirect(page_url)
     now = utcnow()
     if request.form.get("all") == "1":
-        slot_ids = [s.id for s in db.session.scalars(
-            select(Slot).where(Slot.role_id == role_id, Slot.ends_at > now).order_by(Slot.starts_at))
-            if services.open_problem(role, s, now) is None]
+        from app.activities.models import ActivityDate
+
+        rows = db.session.execute(select(Slot, ActivityDate).join(ActivityDate, ActivityDate.id == Slot.date_id)
+                                  .where(Slot.role_id == role_id, Slot.starts_at > now).order_by(Slot.starts_at))
+        activity = role.activity
+        slot_ids = [slot.id for slot, date in rows
+                    if services.open_problem(role, slot, activity, date, now) is None]
         if not slot_ids:
             flash(_("There is no date left that you can sign up for."), "error")
             return redirect(page_url)
