@@ -174,6 +174,6 @@ def activity(activity_id: int):
     return _answer(key, build)
 
 
-@bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.get("/<path:anything>")
 def unknown(anything: str):
     return _error(404, "not_found", "There is no such API address.")
