@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import OrderedDict
+
 from flask import current_app, g, has_app_context
 from sqlalchemy import Column, Integer, Table, event, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -37,12 +40,16 @@ _ROW = 1
 _FLAG = "activity_cache_dirty"
 
 
+_READ = "SELECT version FROM activity_cache_version WHERE id = 1"
+
+
 def current_version() -> int:
-    """The version for this request: read once (one short statement), then kept in `g`."""
+    """The version for this request: read once (one short primary-key statement on the
+    request's own connection, no ORM), then kept in `g`."""
     v = g.get("_activity_cache_version")
     if v is None:
         try:
-            v = db.session.execute(select(cache_version.c.version).where(cache_version.c.id == _ROW)).scalar()
+            v = db.session.connection().exec_driver_sql(_READ).scalar()
         except SQLAlchemyError:
             db.session.rollback()
             raise
@@ -130,9 +137,48 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_FLAG, None)
 
 
+# In front of Flask-Caching: this process's own entries as they are (SimpleCache pickles every
+# value on the way in and out, a few hundred microseconds for a page). Keys carry the version,
+# so an entry here is never stale; it lives ACTIVITY_CACHE_SECONDS at most, and the oldest go
+# first beyond CACHE_THRESHOLD entries.
+_lock = threading.Lock()
+
+
+def _entries() -> "OrderedDict[str, tuple[float, object]]":
+    store = current_app.extensions.get("activity_cache_local")
+    if store is None:
+        store = current_app.extensions["activity_cache_local"] = OrderedDict()
+    return store
+
+
 def get(key: str):
-    return cache.get(key)
+    mine = _entries()
+    hit = mine.get(key)
+    if hit is not None:
+        if hit[0] > time.monotonic():
+            return hit[1]
+        with _lock:
+            mine.pop(key, None)
+    if current_app.config.get("CACHE_TYPE") in ("SimpleCache", "simple", "NullCache", "null"):
+        return None  # nothing shared behind it
+    value = cache.get(key)
+    if value is not None:
+        _remember(key, value, current_app.config["ACTIVITY_CACHE_SECONDS"])
+    return value
 
 
 def put(key: str, value, timeout: int | None = None) -> None:
-    cache.set(key, value, timeout=timeout if timeout is not None else current_app.config["ACTIVITY_CACHE_SECONDS"])
+    timeout = timeout if timeout is not None else current_app.config["ACTIVITY_CACHE_SECONDS"]
+    _remember(key, value, timeout)
+    if current_app.config.get("CACHE_TYPE") not in ("SimpleCache", "simple", "NullCache", "null"):
+        cache.set(key, value, timeout=timeout)
+
+
+def _remember(key: str, value, timeout: int) -> None:
+    limit = int(current_app.config.get("CACHE_THRESHOLD", 2000))
+    mine = _entries()
+    with _lock:
+        mine[key] = (time.monotonic() + timeout, value)
+        mine.move_to_end(key)
+        while len(mine) > limit:
+            mine.popitem(last=False)
