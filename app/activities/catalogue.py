@@ -423,6 +423,7 @@ class ActivityPage:
     updated_at: datetime | None
     dates: list[DateInfo] = field(default_factory=list)
     roles: list[RoleInfo] = field(default_factory=list)
+    description_html: str = ""  # sanitised, filled by the page
 
     @property
     def is_published(self) -> bool:
@@ -581,3 +582,29 @@ def qualifications(user_id: int) -> tuple[dict[str, int], set[int]]:
         else:
             skills.add(int(n))
     return languages, skills
+
+
+@dataclass
+class Mine:
+    """The viewer's own sign-up on a slot."""
+
+    id: int
+    state: SignupState
+    position: int | None
+    offer_expires_at: datetime | None
+
+
+def my_signups(activity_id: int, user_id: int) -> dict[int, Mine]:
+    """The person's active sign-ups on an activity's slots, with waiting positions: one
+    statement."""
+    other = aliased(Signup)
+    position = (select(func.count()).select_from(other)
+                .where(other.slot_id == Signup.slot_id, other.state == SignupState.WAITING,
+                       other.queue_no <= Signup.queue_no).correlate(Signup).scalar_subquery())
+    rows = db.session.execute(
+        select(Signup.slot_id, Signup.id, Signup.state,
+               case((Signup.state == SignupState.WAITING, position), else_=None), Signup.offer_expires_at)
+        .join(Slot, Slot.id == Signup.slot_id)
+        .where(Slot.activity_id == activity_id, Signup.user_id == user_id,
+               Signup.state.in_((SignupState.CONFIRMED, SignupState.OFFERED, SignupState.WAITING))))
+    return {r[0]: Mine(r[1], SignupState(r[2]), r[3], r[4]) for r in rows}

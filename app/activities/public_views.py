@@ -91,46 +91,92 @@ def index():
 
 
 # ---------------------------------------------------------------- one activity
-def _description(page: catalogue.ActivityPage) -> Markup:
+_MISSING = ("missing",)
+
+
+def _page_data(activity_id: int) -> catalogue.ActivityPage | None:
+    """The activity with roles, dates and counts as everybody sees it (no viewer's own data),
+    built once per version and locale in this process: two statements, then none. Never
+    changed after it is cached: the viewer's sign-ups and the slots' problems are kept beside it."""
     from app.people.consent import render_text
 
-    return render_text(page.description)
+    key = f"act:{cache.current_version()}:data:{_locale()}:{activity_id}"
+    entry = cache.get(key)
+    if entry is None:
+        page = catalogue.activity_page(activity_id, locale=_locale())
+        if page is not None:
+            page.description_html = str(render_text(page.description))
+        entry = (page,) if page is not None else _MISSING
+        cache.put(key, entry)
+    return entry[0] if entry is not _MISSING else None
 
 
-def _render_anonymous_detail(page: catalogue.ActivityPage, csrf_token):
-    return render_template("activities/public/detail.html", a=page, description=_description(page),
-                           viewer=None, now=utcnow(), csrf_token=csrf_token)
+def _role_sections(page: catalogue.ActivityPage, viewer, mine: dict, problems: dict, now: datetime) -> list[Markup]:
+    """Each role's section. A role the viewer has nothing of their own on (no sign-up, no unmet
+    requirement) looks the same for everybody of their kind: rendered once per version, locale,
+    kind of viewer and the slots' open/closed state, and kept (with a CSRF placeholder)."""
+    template = current_app.jinja_env.get_template("activities/public/_role.html")
+    version = cache.current_version()
+    locale = _locale()
+    if viewer is None or not viewer.user.is_authenticated:
+        kind = "anonymous"
+    else:
+        kind = f"{viewer.user.role.value}:{int(viewer.can_sign_up)}:{viewer.reason or ''}"
+    out = []
+    for role in page.roles:
+        own = (viewer is not None and role.id in viewer.unmet) or any(s.id in mine for s in role.slots)
+        key = None
+        if not own:
+            key = (f"act:{version}:role:{locale}:{page.id}:{role.id}:{kind}:"
+                   + "|".join(problems.get(s.id) or "" for s in role.slots))
+            html = cache.get(key)
+            if html is not None:
+                out.append(html)
+                continue
+        html = Markup(template.render(a=page, role=role, viewer=viewer, mine=mine, problems=problems, now=now,
+                                      csrf_token=lambda: CSRF_PLACEHOLDER))
+        if key is not None:
+            cache.put(key, html)
+        out.append(html)
+    return out
+
+
+def _render_detail(page, viewer, mine, problems, now, csrf_token=None) -> str:
+    context = dict(a=page, viewer=viewer, now=now, role_html=_role_sections(page, viewer, mine, problems, now))
+    if csrf_token is not None:
+        context["csrf_token"] = csrf_token
+    return render_template("activities/public/detail.html", **context)
+
+
+def _html_response(body: str, anonymous: bool):
+    response = current_app.response_class(body.replace(CSRF_PLACEHOLDER, generate_csrf()), mimetype="text/html")
+    if anonymous:
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+    return response
 
 
 @bp.get("/activities/<int:activity_id>")
 def detail(activity_id: int):
+    now = utcnow()
     if anonymous_cacheable():
         key = f"act:{cache.current_version()}:detail:{_locale()}:{activity_id}"
         body = cache.get(key)
         if body is None:
-            page = catalogue.activity_page(activity_id, locale=_locale())
+            page = _page_data(activity_id)
             if page is None or not page.is_published:
                 abort(404)
-            body = _render_anonymous_detail(page, lambda: CSRF_PLACEHOLDER)
+            body = _render_detail(page, None, {}, {}, now, csrf_token=lambda: CSRF_PLACEHOLDER)
             cache.put(key, body)
-        response = current_app.response_class(body.replace(CSRF_PLACEHOLDER, generate_csrf()),
-                                               mimetype="text/html")
-        response.vary.add("Cookie")
-        response.vary.add("Accept-Language")
-        return response
-    return _detail_for(activity_id)
-
-
-def _detail_for(activity_id: int):
+        return _html_response(body, True)
     user = current_user._get_current_object()
-    now = utcnow()
-    page = catalogue.activity_page(activity_id, locale=_locale(),
-                                   user_id=user.id if user.is_authenticated else None, now=now)
+    page = _page_data(activity_id)
     if page is None or not catalogue.visible_to(page, user):
         abort(404)
+    mine = catalogue.my_signups(page.id, user.id) if user.is_authenticated else {}
     viewer = _viewer(user, page, now)
-    return render_template("activities/public/detail.html", a=page, description=_description(page),
-                           viewer=viewer, now=now)
+    problems = _problems(page, now) if user.is_authenticated else {}
+    return _html_response(_render_detail(page, viewer, mine, problems, now), False)
 
 
 class Viewer:
@@ -153,13 +199,10 @@ def _viewer(user, page: catalogue.ActivityPage, now: datetime) -> Viewer:
         reason = (_("As a contact person of a partner organisation you sign up delegates of your organisation "
                     "for round tables.") if user.role == UserRole.PARTNER
                   else _("Staff accounts don't sign up here; add people on the roster instead."))
-        _problems(page, now)
         return Viewer(user, False, reason, {})
     if not user.is_confirmed:
-        _problems(page, now)
         return Viewer(user, False, _("Please confirm your e-mail address first. We sent you a link."), {})
     unmet = _unmet(user, page)
-    _problems(page, now)
     return Viewer(user, page.is_published, None if page.is_published else _("This activity is not published."),
                   unmet)
 
@@ -194,14 +237,12 @@ def _unmet(user, page: catalogue.ActivityPage) -> dict[int, list[str]]:
     return out
 
 
-def _problems(page: catalogue.ActivityPage, now: datetime) -> None:
+def _problems(page: catalogue.ActivityPage, now: datetime) -> dict[int, str | None]:
     """Each slot's reason why it can't be signed up for now (None: open): the services' own
     open_problem, fed with the page's plain rows (the slot stands in for its date)."""
     from app.activities.signup import open_problem
 
-    for role in page.roles:
-        for slot in role.slots:
-            slot.problem = open_problem(role, slot, page, slot, now)
+    return {slot.id: open_problem(role, slot, page, slot, now) for role in page.roles for slot in role.slots}
 
 
 # ---------------------------------------------------------------- signing up, cancelling
