@@ -26,9 +26,11 @@ pytestmark = pytest.mark.browser
 
 # Never crawled: signed-token links (mailed, tested where they are built), the static files, the
 # health check, and files (checked separately below for status and content type).
-SKIP = {"static", "core.healthz", "people.directory_export", "mydata.download"}
+SKIP = {"static", "core.healthz", "people.directory_export", "mydata.download",
+        "api.activities", "api.activity", "api.unknown"}  # JSON: tests/activities/public_api_test.py
 
-PUBLIC = {"core.privacy", "core.impressum", "partners.public_list", "people.show_consent_text"}
+PUBLIC = {"core.privacy", "core.impressum", "partners.public_list", "people.show_consent_text",
+          "activities.index", "activities.detail"}
 GUEST_ONLY = {"accounts.login", "accounts.register", "accounts.forgot_password", "partners.register"}
 STAFF = {"offices.list_offices", "offices.show_office", "mail.messages", "mail.message_log",
          "people.compose_message", "people.organisations", "people.organisation_detail",
@@ -103,7 +105,8 @@ def build_world(make, app) -> dict:
     users = {"unconfirmed": unconfirmed, "no_profile": no_profile, "volunteer": volunteer,
              "partner": approved.contacts[0], "pending_partner": pending.contacts[0],
              "coordinator": coordinator, "admin": admin}
-    values = {"office_id": [north.id], "satellite_id": [satellite_id], "user_id": [volunteer.id],
+    activity = make.activity(north, title="Sprachcafé Nord", dates=2, roles=(("Gastgeber", 2), ("Küche", 1)))
+    values = {"activity_id": [activity.id], "office_id": [north.id], "satellite_id": [satellite_id], "user_id": [volunteer.id],
               "message_id": [message_id], "org_id": [approved.id, pending.id],
               "list_name": [ChoiceItem.SKILLS, ChoiceItem.NEED_CATEGORIES], "item_id": [0], "items": items,
               "purpose": ["contact"], "version": [1], "section": list(SECTIONS),
