@@ -77,6 +77,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
 
     from app.accounts import bp as accounts_bp
+    from app.activities import bp as activities_bp
     from app.audit import bp as audit_bp
     from app.mydata import bp as mydata_bp
     from app.core import bp as core_bp
@@ -91,6 +92,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.register_blueprint(people_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(mydata_bp)
+    app.register_blueprint(activities_bp)
 
     from app.accounts.cli import users_cli
     from app.core.cli import register_cli
@@ -98,6 +100,9 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    from app.activities.cli import activities_cli
+
+    app.cli.add_command(activities_cli)
     register_cli(app)
 
     from app.core.errors import register_error_handlers
