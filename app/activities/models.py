@@ -302,8 +302,8 @@ class Signup(db.Model):
 
     __tablename__ = "activity_signups"
     __table_args__ = (
-        UniqueConstraint("slot_id", "user_id"),
-        UniqueConstraint("slot_id", "queue_no"),
+        UniqueConstraint("slot_id", "user_id", name="uq_activity_signups_slot_user"),
+        UniqueConstraint("slot_id", "queue_no", name="uq_activity_signups_slot_queue"),
         Index("ix_activity_signups_slot_state", "slot_id", "state"),
         Index("ix_activity_signups_user_state", "user_id", "state"),
         Index("ix_activity_signups_offer_due", "state", "offer_expires_at"),

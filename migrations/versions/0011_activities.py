@@ -183,8 +183,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['slot_id'], ['activity_slots.id'], name=op.f('fk_activity_signups_slot_id_activity_slots'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_activity_signups_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_signups')),
-    sa.UniqueConstraint('slot_id', 'queue_no', name=op.f('uq_activity_signups_slot_id')),
-    sa.UniqueConstraint('slot_id', 'user_id', name=op.f('uq_activity_signups_slot_id'))
+    sa.UniqueConstraint('slot_id', 'queue_no', name='uq_activity_signups_slot_queue'),
+    sa.UniqueConstraint('slot_id', 'user_id', name='uq_activity_signups_slot_user')
     )
     with op.batch_alter_table('activity_signups', schema=None) as batch_op:
         batch_op.create_index('ix_activity_signups_offer_due', ['state', 'offer_expires_at'], unique=False)
