@@ -102,7 +102,7 @@ def _plans(today: date) -> list[Plan]:
                         "Gespräch. Ehrenamtliche begleiten die Tische.",
             languages=["de", "ar", "fa", "uk", "tr"], series=rule, dates=pairs,
             satellite_id=sat.id if sat else None, district_id=district.id if district else None,
-            roles=[RolePlan("Gesprächspartner:in", 6, fill=(0.5, 1.0, 1.4)[i % 3]),
+            roles=[RolePlan("Gesprächspartner*in", 6, fill=(0.5, 1.0, 1.4)[i % 3]),
                    RolePlan("Dolmetschen Arabisch", 1, fill=1.0, language=("ar", 3))]))
         for k, d in enumerate(office.districts):
             meeting_day = _monday(today) + timedelta(days=2 + k)  # Wednesday, Thursday
@@ -151,7 +151,7 @@ def _plans(today: date) -> list[Plan]:
         description="Wir proben jeden Donnerstag. Am Ende steht eine Aufführung im Kulturhaus.\n\n"
                     "Keine Vorkenntnisse nötig – nur Lust am Spielen.",
         languages=["de", "ar", "fa"], series=rule, dates=pairs, district_id=lue_district.id if lue_district else None,
-        roles=[RolePlan("Schauspieler:in", 10, 1.3, skill="arts"), RolePlan("Bühnenhilfe", 3, 0.67)]))
+        roles=[RolePlan("Schauspieler*in", 10, 1.3, skill="arts"), RolePlan("Bühnenhilfe", 3, 0.67)]))
 
     brackel = db.session.scalar(select(Organisation).where(Organisation.name == "Sportverein Eintracht Brackel",
                                                            Organisation.state == OrganisationState.APPROVED))

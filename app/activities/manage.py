@@ -314,6 +314,10 @@ def publish(actor, activity_id: int) -> Activity:
         raise ManageError(None, _l("Please add at least one date before publishing."))
     activity.state = ActivityState.PUBLISHED
     activity.published_at = utcnow()
+    db.session.flush()
+    from app.activities import signup
+
+    signup.hand_on_free_places(db.session.scalars(select(Slot.id).where(Slot.activity_id == activity.id)))
     _audit(actor, "activity.published", activity)
     events.changed(activity.id)
     db.session.commit()
@@ -679,11 +683,17 @@ def update_role(actor, role_id: int, data: RoleData, activity_id: int | None = N
     _require(may_edit(actor, activity))
     values = _clean_role(data, role)
     fields = audit.changed_fields(role, values, ROLE_FIELDS)
+    grew = values["capacity"] > role.capacity
     for f, value in values.items():
         setattr(role, f, value)
     db.session.flush()
     if fields:
         sync_slots(activity.id)
+        if grew and activity.state == ActivityState.PUBLISHED:
+            from app.activities import signup
+
+            # the new places go to the first in line (offered, or given with auto move-up)
+            signup.hand_on_free_places(db.session.scalars(select(Slot.id).where(Slot.role_id == role.id)))
         _audit(actor, "activity.role_updated", activity, role_id=role.id, name=role.name, fields=fields)
         events.changed(activity.id)
     held = confirmed_per_slot(role.id)

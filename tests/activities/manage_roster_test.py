@@ -46,7 +46,7 @@ def test_roster_of_300_runs_a_constant_small_number_of_statements(app, client, a
     assert page.count('<tr id="s') == 300
     assert "Bulk 000" in page and "bulk0@example.org" in page  # staff see e-mail
     # waiting positions 1..50
-    assert "Position 1<" in page and "Position 50<" in page and "Position 51<" not in page
+    assert "Platz 1<" in page and "Platz 50<" in page and "Platz 51<" not in page
 
 
 def test_partner_sees_contact_data_only_with_consent(app, client, auth, make):

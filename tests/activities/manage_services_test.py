@@ -80,7 +80,7 @@ def test_move_date_keeps_original_and_bumps_sequence_and_mails(app, make, delive
         d = db.session.get(ActivityDate, act.date_ids[0])
         assert d.original_starts_at == old and d.sequence == 2
     sent = deliver()
-    assert any(vol.email in m.recipients for m in sent)
+    assert any(vol.email in " ".join(m.recipients) for m in sent)
 
 
 def test_cancel_date_and_activity_mail_people_and_need_a_reason(app, make, deliver):
@@ -95,7 +95,7 @@ def test_cancel_date_and_activity_mail_people_and_need_a_reason(app, make, deliv
         assert d.is_cancelled and d.sequence == 1 and d.cancel_reason == "Raum belegt"
         with pytest.raises(manage.ManageError):
             manage.cancel_date(_user(app, coord), act.date_ids[1])
-    assert any(vol.email in m.recipients for m in deliver())
+    assert any(vol.email in " ".join(m.recipients) for m in deliver())
     _confirm(app, act.slot_ids[0][0], [vol.id])
     with app.app_context():
         with pytest.raises(manage.ManageError) as err:
@@ -106,7 +106,7 @@ def test_cancel_date_and_activity_mail_people_and_need_a_reason(app, make, deliv
         assert db.session.get(Activity, act.id).state == ActivityState.CANCELLED
         assert db.session.scalar(select(AuditEntry.detail).where(AuditEntry.action == "activity.cancelled"))[
             "reason"] == "Die Kursleitung ist krank."
-    assert any(vol.email in m.recipients for m in deliver())
+    assert any(vol.email in " ".join(m.recipients) for m in deliver())
 
 
 def test_role_capacity_below_confirmed_is_allowed_and_says_how_many_over(app, make):
