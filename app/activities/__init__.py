@@ -4,6 +4,6 @@ from flask import Blueprint
 bp = Blueprint("activities", __name__, template_folder="templates")
 
 # one blueprint, views split by concern
-from app.activities import audit_labels, mailkinds  # noqa: E402,F401
+from app.activities import audit_labels, jobs, mailkinds  # noqa: E402,F401
 from app.activities import manage_views  # noqa: E402,F401
 from app.activities import demo  # noqa: E402,F401

@@ -49,8 +49,6 @@ def test_places_then_waiting_list_with_positions(app, make, office):
         assert len(_mails("activity_signed_up")) == 2 and len(_mails("activity_waiting")) == 3
         # the calendar entry rides along with the "signed up" mail
         mail = _mails("activity_signed_up", people[0].id)[0]
-        if not hasattr(mail, "attachments"):
-            return  # TEMPORARY until the outbox carries attachments
         assert mail.attachments and mail.attachments[0].filename.endswith(".ics")
         assert b"BEGIN:VEVENT" in mail.attachments[0].data and b"TZID=Europe/Berlin" in mail.attachments[0].data
 
@@ -75,9 +73,7 @@ def test_whole_series_is_per_date(app, make, office):
         assert [s.state for s in got] == [SignupState.CONFIRMED, SignupState.WAITING, SignupState.CONFIRMED]
         # one mail for the confirmed dates (with both in the calendar file), one for the waiting one
         mail = _mails("activity_signed_up", b.id)
-        assert len(mail) == 1
-        if hasattr(mail[0], "attachments"):  # TEMPORARY until the outbox carries attachments
-            assert mail[0].attachments[0].data.count(b"BEGIN:VEVENT") == 2
+        assert len(mail) == 1 and mail[0].attachments[0].data.count(b"BEGIN:VEVENT") == 2
         assert len(_mails("activity_waiting", b.id)) == 1
 
 
