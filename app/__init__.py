@@ -106,6 +106,9 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    from app.activities.cli import activities_cli
+
+    app.cli.add_command(activities_cli)
     register_cli(app)
 
     from app.core.errors import register_error_handlers

@@ -4,6 +4,7 @@ organisations (approved, pending, refused; some with several contacts). Safe to 
 from __future__ import annotations
 
 import random
+from typing import Callable
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -43,6 +44,17 @@ ORGS = [  # name, type, district, state, number of contacts
     ("Repair-Café Huckarde", "initiative", "Huckarde", _P, 2),
     ("Fahrradwerkstatt Hombruch", "association", "Hombruch", _R, 1),
 ]
+
+# Areas add their demo data with `register_demo_step(fn)`: fn() runs after the accounts above
+# exist (in its own transaction) and returns {what: how many created}. Core imports no area.
+DEMO_STEPS: list[Callable[[], dict[str, int]]] = []
+
+
+def register_demo_step(fn: Callable[[], dict[str, int]]) -> Callable[[], dict[str, int]]:
+    if fn not in DEMO_STEPS:
+        DEMO_STEPS.append(fn)
+    return fn
+
 
 DEMO_LOGINS = [
     ("admin", "admin@willkommen.example"),
@@ -154,4 +166,6 @@ def seed_demo(volunteers: int = 300, only_if_empty: bool = False) -> dict[str, i
                 contact.organisation_joined_at = now
         created["organisations"] += 1
     db.session.commit()
+    for step in DEMO_STEPS:
+        created.update(step())
     return created

@@ -45,6 +45,14 @@ COORDINATOR_TOO = {"offices.new_satellite", "offices.edit_satellite", "people.ed
                    "mydata.delete_on_request"}
 PROFILE = {"people.profile_edit", "people.profile_start", "people.profile_step", "people.profile_summary"}
 PARTNER = {"partners.my_organisation", "partners.edit_my_organisation"}
+# Managing activities: staff of the office, and contacts of the organisation running it (the
+# world's activity is published, so the partner reads it; changes are the office's).
+MANAGE_LIST = {"activities.manage_list", "activities.manage_new"}
+MANAGE_READ = {"activities.manage_show", "activities.manage_roster"}
+MANAGE_EDIT = {"activities.manage_edit", "activities.manage_date_new", "activities.manage_series_new",
+               "activities.manage_role_new", "activities.manage_role_edit", "activities.manage_date_move",
+               "activities.manage_date_cancel", "activities.manage_copy", "activities.manage_cancel",
+               "activities.manage_remove"}
 
 ROLES = ("anonymous", "unconfirmed", "no_profile", "volunteer", "partner", "pending_partner",
          "coordinator", "admin")
@@ -74,6 +82,9 @@ def build_world(make, app) -> dict:
     from app.people.models import ChoiceItem
     from app.people.services import volunteer_recipients
 
+    from tests.activities.conftest import stand_ins
+
+    stand_ins(app)  # mails link to activity pages of parts not merged yet
     north = make.office("Büro Brackel", districts=("Brackel", "Aplerbeck"))
     west = make.office("Büro Innenstadt-West", districts=("Innenstadt-West",))
     coordinator = make.coordinator(north, name="Clara Koordinatorin")
@@ -100,17 +111,27 @@ def build_world(make, app) -> dict:
         items = {name: db.session.scalar(select(ChoiceItem.id).where(ChoiceItem.list_name == name))
                  for name in (ChoiceItem.SKILLS, ChoiceItem.NEED_CATEGORIES)}
         message_id = message.id
+    activity = make.activity(north, title="Sprachcafé Brackel", organisation_id=approved.id,
+                             roles=(("Gesprächspartner*in", 1),))
+    with app.app_context():
+        from app.activities.models import Signup, SignupState
+
+        signup = Signup(slot_id=activity.slot, user_id=volunteer.id, state=SignupState.CONFIRMED)
+        db.session.add(signup)
+        db.session.commit()
+        signup_id = signup.id
     from app.people.profiles import SECTIONS
 
     users = {"unconfirmed": unconfirmed, "no_profile": no_profile, "volunteer": volunteer,
              "partner": approved.contacts[0], "pending_partner": pending.contacts[0],
              "coordinator": coordinator, "admin": admin}
-    activity = make.activity(north, title="Sprachcafé Nord", dates=2, roles=(("Gastgeber", 2), ("Küche", 1)))
     values = {"activity_id": [activity.id], "office_id": [north.id], "satellite_id": [satellite_id], "user_id": [volunteer.id],
               "message_id": [message_id], "org_id": [approved.id, pending.id],
               "list_name": [ChoiceItem.SKILLS, ChoiceItem.NEED_CATEGORIES], "item_id": [0], "items": items,
               "purpose": ["contact"], "version": [1], "section": list(SECTIONS),
-              "kind": ["colleague_invited"], "locale": ["de"]}
+              "kind": ["colleague_invited"], "locale": ["de"],
+              "date_id": activity.date_ids, "role_id": activity.role_ids, "slot_id": [activity.slot],
+              "signup_id": [signup_id]}
     return {"users": users, "values": values, "no_profile_id": no_profile.id}
 
 
@@ -120,6 +141,8 @@ def pages_of(app, values: dict, no_profile_id: int) -> list[tuple[str, str]]:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods or rule.endpoint in SKIP or "token" in rule.arguments:
             continue
+        if app.view_functions[rule.endpoint].__name__ == "<lambda>":
+            continue  # a stand-in for a page not merged yet
         combos = [{}]
         for arg in sorted(rule.arguments):
             combos = [{**c, arg: v} for c in combos for v in values[arg]]
@@ -169,6 +192,12 @@ def expected_status(endpoint: str, role: str) -> set[int]:
         if role == "pending_partner":
             return {200} if endpoint == "partners.my_organisation" else {404}
         return {403, 404}
+    if endpoint in MANAGE_LIST | MANAGE_READ | MANAGE_EDIT:
+        if staff:
+            return {200}
+        if role == "partner":
+            return {404} if endpoint in MANAGE_EDIT else {200}
+        return {403}
     if endpoint == "mydata.delete_account":
         return {403} if staff else {200}
     if endpoint == "people.renew_consents":
