@@ -5,6 +5,7 @@ for a reset of an unknown one, looks the same from outside; the owner of a known
 a mail instead."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -14,7 +15,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User, UserSession
@@ -283,15 +284,20 @@ def _idle_limit(row: UserSession) -> timedelta:
     return timedelta(hours=cfg.get("SESSION_IDLE_HOURS", 12))
 
 
+@functools.cache
+def _session_user_stmt():
+    # Built once: this runs on every signed-in request, and building the statement and its
+    # cache key each time cost twice as much as running it.
+    return (select(UserSession, User).join(User, User.id == UserSession.user_id)
+            .where(UserSession.key_hash == bindparam("key_hash"), UserSession.ended_at.is_(None)))
+
+
 def session_user(cookie_id: str) -> User | None:
     """Flask-Login's user loader: the user of a live session, in one query; None when the
     session was ended, has been idle too long, or the account is deactivated."""
     if not cookie_id.startswith("s:"):
         return None  # a cookie from before server-side sessions: log in again
-    row = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == _key_hash(cookie_id[2:]), UserSession.ended_at.is_(None))
-    ).first()
+    row = db.session.execute(_session_user_stmt(), {"key_hash": _key_hash(cookie_id[2:])}).first()
     if row is None:
         return None
     session_row, user = row
