@@ -15,11 +15,12 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import String, bindparam, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import Role, User, UserSession
+from app.accounts.models import Role, User, UserSession, coordinator_offices
 from app.core import audit
+from app.core.permissions import remember_office_scope
 from app.core.timeutil import utcnow
 from app.core.tokens import TokenError, consume_token, make_token, read_token
 from app.core.urls import external_url
@@ -288,7 +289,11 @@ def _idle_limit(row: UserSession) -> timedelta:
 def _session_user_stmt():
     # Built once: this runs on every signed-in request, and building the statement and its
     # cache key each time cost twice as much as running it.
-    return (select(UserSession, User).join(User, User.id == UserSession.user_id)
+    # A coordinator's offices come along (one string, "3,5"): nearly every staff page asks
+    # `office_scope`, which then needs no statement of its own.
+    offices = (select(func.aggregate_strings(cast(coordinator_offices.c.office_id, String), ","))
+               .where(coordinator_offices.c.user_id == User.id).scalar_subquery())
+    return (select(UserSession, User, offices.label("office_ids")).join(User, User.id == UserSession.user_id)
             .where(UserSession.key_hash == bindparam("key_hash"), UserSession.ended_at.is_(None)))
 
 
@@ -300,7 +305,7 @@ def session_user(cookie_id: str) -> User | None:
     row = db.session.execute(_session_user_stmt(), {"key_hash": _key_hash(cookie_id[2:])}).first()
     if row is None:
         return None
-    session_row, user = row
+    session_row, user, office_ids = row
     if not user.active:
         return None
     now = utcnow()
@@ -312,6 +317,8 @@ def session_user(cookie_id: str) -> User | None:
         session_row.last_seen_at = now
         db.session.commit()
     user.current_session = session_row
+    if user.role == Role.COORDINATOR:
+        remember_office_scope(user.id, (int(i) for i in office_ids.split(",")) if office_ids else ())
     return user
 
 

@@ -320,7 +320,7 @@ class DirectoryRow:
     wanted_kinds: int
     created_at: Any
     contact: bool
-    languages: list[tuple[str, int]] = field(default_factory=list)  # (code, level), best first
+    languages: tuple[tuple[str, int], ...] = ()  # (code, level), best first
     skill_ids: list[int] = field(default_factory=list)
     office_ids: list[int] = field(default_factory=list)
 
@@ -351,12 +351,20 @@ class DirectoryPage:
         return self.more
 
 
-def _languages(text: str | None) -> list[tuple[str, int]]:
+_LANGUAGE_LISTS: dict[str, tuple[tuple[str, int], ...]] = {}
+
+
+def _languages(text: str | None) -> tuple[tuple[str, int], ...]:
+    """"ar:4,de:2" → (("ar", 4), ("de", 2)), best first; remembered (few distinct values)."""
     if not text:
-        return []
-    pairs = [(code, int(level)) for code, _sep, level in (part.partition(":") for part in text.split(","))]
-    if len(pairs) > 1:
-        pairs.sort(key=_best_first)
+        return ()
+    pairs = _LANGUAGE_LISTS.get(text)
+    if pairs is None:
+        parsed = [(code, int(level)) for code, _sep, level in (part.partition(":") for part in text.split(","))]
+        parsed.sort(key=_best_first)
+        if len(_LANGUAGE_LISTS) > 8192:
+            _LANGUAGE_LISTS.clear()
+        pairs = _LANGUAGE_LISTS[text] = tuple(parsed)
     return pairs
 
 

@@ -68,6 +68,10 @@ class _Lists:
                                  key=lambda x: x[1])
         self.labels = exports.Labels(offices=self.offices, skills=self.skills, language_name=_cached_language_name,
                                      weekday_name=weekday_name)
+        # the table's cell labels and yes/no, escaped, in this language (built in a request of it)
+        self.cell_labels = tuple(escape(text) for text in (
+            _("Phone"), _("District"), _("Languages"), _("Skills"), _("Status"), _("May be contacted"),
+            self.labels.yes, self.labels.no))
 
 
 _LISTS: dict[tuple, _Lists] = {}
@@ -143,15 +147,14 @@ def _cached_language_name(code: str) -> str:
     return name
 
 
-def _rows_html(rows, labels: exports.Labels) -> Markup:
+def _rows_html(rows, lists: _Lists) -> Markup:
     """The directory table's rows as HTML, one format string per row: 50 rows through Jinja
     (a dozen lookups and escapes per row) were the largest part of the page's time. The cells
     are the template's: name with link and e-mail, phone, district, languages, skills, status,
     contact consent; every value escaped."""
     person_url = escape(url_for("people.directory_list") + "/")
-    l_contact, l_district, l_lang, l_skill, l_status, l_consent = (
-        escape(_(text)) for text in ("Phone", "District", "Languages", "Skills", "Status", "May be contacted"))
-    yes, no = escape(labels.yes), escape(labels.no)
+    l_contact, l_district, l_lang, l_skill, l_status, l_consent, yes, no = lists.cell_labels
+    labels = lists.labels
     skills = labels.skills
     out = []
     for r in rows:
@@ -187,7 +190,7 @@ def directory_list():
     page = directory.directory_page(directory.viewer_scope(current_user), flt, _page_number())
     return render_template(
         "people/directory/list.html", filters_html=filters_html, page=page,
-        rows_html=_rows_html(page.rows, lists.labels), filter_args=_filter_args())
+        rows_html=_rows_html(page.rows, lists), filter_args=_filter_args())
 
 
 @bp.route("/volunteers/print")

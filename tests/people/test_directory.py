@@ -287,8 +287,8 @@ def test_page_runs_a_constant_number_of_statements(app, make, auth, client, who,
     grow(27)
     large = count_statements(app, client, "/people/volunteers" + query)
     assert large == small
-    # the session with its user, (a coordinator's offices,) the lists, the page with its facts
-    assert small <= (4 if who == "coordinator" else 3), small
+    # the session with its user (and a coordinator's offices), the lists, the page with its facts
+    assert small <= 3, small
 
 
 def test_volunteer_page_runs_a_constant_number_of_statements(app, make, auth, client):
