@@ -369,3 +369,15 @@ def test_kept_filter_form_follows_the_query_language_and_offices(app, make, offi
     auth.login(other)
     offices = _select_html(client.get("/people/volunteers").get_data(as_text=True), "office")
     assert "Büro Süd" in offices and "Büro Nord" not in offices
+
+
+def test_row_values_are_escaped_even_with_odd_characters(app, make, office, coordinator, client):
+    from app.accounts.models import User
+
+    v = make.full_volunteer(office, name="Ali <b>")
+    with app.app_context():  # a value the forms would refuse, straight in the database
+        db.session.execute(update(User).where(User.id == v.id).values(email="a\x00<i>@example.org"))
+        db.session.commit()
+    html = client.get("/people/volunteers").get_data(as_text=True)
+    assert "Ali &lt;b&gt;" in html and "<b>" not in html.split("<tbody>")[1]
+    assert "a\x00&lt;i&gt;@example.org" in html
