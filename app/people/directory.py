@@ -351,21 +351,14 @@ class DirectoryPage:
         return self.more
 
 
-_LANGUAGE_LISTS: dict[str, tuple[tuple[str, int], ...]] = {}
-
-
 def _languages(text: str | None) -> tuple[tuple[str, int], ...]:
-    """"ar:4,de:2" → (("ar", 4), ("de", 2)), best first; remembered (few distinct values)."""
+    """"ar:4,de:2" → (("ar", 4), ("de", 2)), best first."""
     if not text:
         return ()
-    pairs = _LANGUAGE_LISTS.get(text)
-    if pairs is None:
-        parsed = [(code, int(level)) for code, _sep, level in (part.partition(":") for part in text.split(","))]
-        parsed.sort(key=_best_first)
-        if len(_LANGUAGE_LISTS) > 8192:
-            _LANGUAGE_LISTS.clear()
-        pairs = _LANGUAGE_LISTS[text] = tuple(parsed)
-    return pairs
+    pairs = [(code, int(level)) for code, _sep, level in (part.partition(":") for part in text.split(","))]
+    if len(pairs) > 1:
+        pairs.sort(key=_best_first)
+    return tuple(pairs)
 
 
 def _best_first(pair: tuple[str, int]) -> tuple[int, str]:

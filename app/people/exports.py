@@ -46,7 +46,6 @@ class Labels:
         self.skills = skills
         self._language_name = language_name
         self._names: dict[str, str] = {}
-        self._language_lists: dict[tuple, str] = {}
         self._weekday_name = weekday_name
         self._slots: list[str] | None = None
         self.levels = {int(level): str(LEVEL_LABELS[level]) for level in LanguageLevel}
@@ -68,14 +67,7 @@ class Labels:
         return name
 
     def languages(self, row: DirectoryRow) -> str:
-        key = tuple(row.languages)  # few distinct combinations: each put into words once
-        text = self._language_lists.get(key)
-        if text is None:
-            if len(self._language_lists) > 4096:
-                self._language_lists.clear()
-            text = self._language_lists[key] = ", ".join(
-                f"{self.language(code)} ({self.levels.get(level, level)})" for code, level in key)
-        return text
+        return ", ".join(f"{self.language(code)} ({self.levels.get(level, level)})" for code, level in row.languages)
 
     def availability(self, bits: int) -> str:
         slots = self.slots
