@@ -375,9 +375,12 @@ def test_row_values_are_escaped_even_with_odd_characters(app, make, office, coor
     from app.accounts.models import User
 
     v = make.full_volunteer(office, name="Ali <b>")
-    with app.app_context():  # a value the forms would refuse, straight in the database
-        db.session.execute(update(User).where(User.id == v.id).values(email="a\x00<i>@example.org"))
+    with app.app_context():
+        # the separator of the one-call escape inside a value (forms refuse it, PostgreSQL can't
+        # store it; SQLite can): the row falls back to escaping value by value
+        odd = "a\x00<i>@example.org" if db.engine.dialect.name == "sqlite" else "a<i>@example.org"
+        db.session.execute(update(User).where(User.id == v.id).values(email=odd))
         db.session.commit()
     html = client.get("/people/volunteers").get_data(as_text=True)
     assert "Ali &lt;b&gt;" in html and "<b>" not in html.split("<tbody>")[1]
-    assert "a\x00&lt;i&gt;@example.org" in html
+    assert odd.replace("<", "&lt;").replace(">", "&gt;") in html
