@@ -114,11 +114,12 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     from app.core.errors import register_error_handlers
     from app.core.templating import register_template_helpers
 
-    from app.core.security import register_security_headers
+    from app.core.security import register_csrf_reuse, register_security_headers
 
     register_error_handlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_csrf_reuse(app)
     return app
 
 

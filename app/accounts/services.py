@@ -5,6 +5,7 @@ for a reset of an unknown one, looks the same from outside; the owner of a known
 a mail instead."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -14,12 +15,13 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import String, and_, bindparam, cast, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import Role, User, UserSession
+from app.accounts.models import Role, User, UserSession, coordinator_offices
 from app.core import audit
 from app.core.jobs import periodic_job
+from app.core.permissions import remember_office_scope
 from app.core.timeutil import utcnow
 from app.core.tokens import TokenError, consume_token, make_token, read_token
 from app.core.urls import external_url
@@ -301,18 +303,27 @@ def _idle_limit(row: UserSession) -> timedelta:
     return timedelta(hours=cfg.get("SESSION_IDLE_HOURS", 12))
 
 
+@functools.cache
+def _session_user_stmt():
+    # Built once: this runs on every signed-in request, and building the statement and its
+    # cache key each time cost twice as much as running it.
+    # A coordinator's offices come along (one string, "3,5"): nearly every staff page asks
+    # `office_scope`, which then needs no statement of its own.
+    offices = (select(func.aggregate_strings(cast(coordinator_offices.c.office_id, String), ","))
+               .where(coordinator_offices.c.user_id == User.id).scalar_subquery())
+    return (select(UserSession, User, offices.label("office_ids")).join(User, User.id == UserSession.user_id)
+            .where(UserSession.key_hash == bindparam("key_hash"), UserSession.ended_at.is_(None)))
+
+
 def session_user(cookie_id: str) -> User | None:
     """Flask-Login's user loader: the user of a live session, in one query; None when the
     session was ended, has been idle too long, or the account is deactivated."""
     if not cookie_id.startswith("s:"):
         return None  # a cookie from before server-side sessions: log in again
-    row = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == _key_hash(cookie_id[2:]), UserSession.ended_at.is_(None))
-    ).first()
+    row = db.session.execute(_session_user_stmt(), {"key_hash": _key_hash(cookie_id[2:])}).first()
     if row is None:
         return None
-    session_row, user = row
+    session_row, user, office_ids = row
     if not user.active:
         return None
     now = utcnow()
@@ -324,6 +335,8 @@ def session_user(cookie_id: str) -> User | None:
         session_row.last_seen_at = now
         db.session.commit()
     user.current_session = session_row
+    if user.role == Role.COORDINATOR:
+        remember_office_scope(user.id, (int(i) for i in office_ids.split(",")) if office_ids else ())
     return user
 
 

@@ -41,6 +41,13 @@ def office_scope(user) -> set[int] | None:
     return set()
 
 
+def remember_office_scope(user_id: int, office_ids) -> None:
+    """For the user loader: a coordinator's offices, read in the same statement as the session,
+    so `office_scope` needs no statement of its own in this request."""
+    if has_request_context():
+        g.setdefault("_office_scope", {})[user_id] = set(office_ids)
+
+
 def can_act_in_office(user, office_id: int | None) -> bool:
     scope = office_scope(user)
     return scope is None or (office_id is not None and office_id in scope)

@@ -29,3 +29,58 @@ def register_security_headers(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+# ---------------------------------------------------------------- CSRF tokens, signed once
+# Every signed-in page carries the CSRF token (the log-out button, the language switch), and
+# Flask-WTF signs the session's token anew on every request (itsdangerous: JSON, zlib, HMAC),
+# which costs about as much as loading the user. The signed form of a session's token is as
+# good the next time (WTF_CSRF_TIME_LIMIT is None here; with a limit it is reused only for a
+# tenth of it), so it is kept per raw token for a while and put where Flask-WTF looks first
+# (`g.csrf_token`). A new session token (log-in, log-out) is a new key.
+CSRF_REUSE_SECONDS = 600
+_CSRF_MAX = 10_000
+
+
+def register_csrf_reuse(app: Flask) -> None:
+    import time
+
+    from flask import g, session
+    from itsdangerous import BadData, URLSafeTimedSerializer
+
+    signed: dict[tuple[str, str], tuple[float, str]] = {}
+
+    def _field_and_secret() -> tuple[str, str]:
+        return (app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"),
+                str(app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key))
+
+    def _reuse_seconds() -> float:
+        limit = app.config.get("WTF_CSRF_TIME_LIMIT")
+        return CSRF_REUSE_SECONDS if not limit else min(CSRF_REUSE_SECONDS, limit / 10)
+
+    @app.before_request
+    def _reuse_signed_csrf():
+        field, secret = _field_and_secret()
+        raw = session.get(field)
+        if not isinstance(raw, str):
+            return
+        hit = signed.get((secret, raw))
+        if hit is not None and time.monotonic() - hit[0] < _reuse_seconds():
+            setattr(g, field, hit[1])
+
+    @app.after_request
+    def _remember_signed_csrf(response: Response) -> Response:
+        field, secret = _field_and_secret()
+        token, raw = g.get(field), session.get(field)
+        if isinstance(token, str) and isinstance(raw, str) and (secret, raw) not in signed:
+            # only a token signed from this very session token (not one of a session that
+            # was cleared during the request): checked once per session token
+            try:
+                if URLSafeTimedSerializer(secret, salt="wtf-csrf-token").loads(token) != raw:
+                    return response
+            except BadData:
+                return response
+            if len(signed) >= _CSRF_MAX:
+                signed.clear()
+            signed[(secret, raw)] = (time.monotonic(), token)
+        return response

@@ -16,6 +16,43 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def cached_url_for(app):
+    """`url_for` for templates, remembering what it built: a page asks for the same dozen links
+    (menu, footer, static files) on every request, and building one costs more than the rest of
+    the menu. The key is everything the result depends on: the endpoint and its arguments and
+    the request's script root, host, scheme and subdomain (its URL adapter). Not cached (built
+    as Flask does): outside a request, relative endpoints (".x"), `_external`/`_anchor`/…, values
+    that are not hashable, and apps with `url_defaults` callbacks, which may add arguments."""
+    from flask.globals import _cv_request
+
+    build = app.url_for
+    cache: dict[tuple, str] = {}
+    limit = 4096
+
+    def url_for(endpoint: str, **values: Any) -> str:
+        ctx = _cv_request.get(None)
+        if ctx is None or endpoint[:1] == "." or any(k[:1] == "_" for k in values) or any(
+                app.url_default_functions.values()):
+            return build(endpoint, **values)
+        adapter = ctx.url_adapter
+        if adapter is None:
+            return build(endpoint, **values)
+        try:
+            key = (adapter.script_name, adapter.server_name, adapter.url_scheme, adapter.subdomain, endpoint,
+                   tuple(values.items()))
+            url = cache.get(key)
+        except TypeError:  # an unhashable value (a list): build it every time
+            return build(endpoint, **values)
+        if url is None:
+            url = build(endpoint, **values)
+            if len(cache) >= limit:
+                cache.clear()
+            cache[key] = url
+        return url
+
+    return url_for
+
+
 def page_url(page: int) -> str:
     """The current list page with another page number; only plain query parameters survive
     (no `_external`, `_scheme`, `endpoint` … smuggled into url_for)."""

@@ -1,25 +1,28 @@
 """The coordinators' volunteer directory: which volunteers a viewer may see, filtered, sorted and
 paginated in SQL, and the few extra facts per row loaded in one statement.
 
-A page costs a constant number of statements whatever the number of volunteers:
+A page costs one statement whatever the number of volunteers:
 
 1. the rows of the page together with the number of matches, counted only up to `COUNT_CAP`
    (+1, in a LIMITed subquery: "more than 1,000"), so neither the count nor the sort reads
    every match; the name and newest sorts walk an index (`ix_users_role_lower_name`,
    `ix_volunteer_profiles_created`, migration 0010) and stop after the page,
-2. languages, skills and offices of those rows (one UNION ALL, `row_facts`).
+2. around them, in the same statement, the languages, skills and offices of just those rows,
+   each aggregated into one string (`_facts`: string_agg / group_concat).
 
-Exports use the same query without LIMIT, read in chunks (`yield_per`, a server-side cursor on
-PostgreSQL), and load the facts chunk by chunk, so 20,000 rows never sit in memory.
+The statements are built once per shape of filter and kept, values as bind parameters.
+Exports use the same query without LIMIT, with the facts per row, read in chunks (`yield_per`,
+a server-side cursor on PostgreSQL), so 20,000 rows never sit in memory.
 
 Later areas add a part to a volunteer's page with `register_volunteer_section` (their sign-ups,
 their assignments), never by editing the page."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
-from sqlalchemy import Index, Select, String, case, cast, exists, false, func, literal, select, union_all
+from sqlalchemy import Index, Integer, Select, String, bindparam, case, cast, exists, false, func, select
 
 from app.accounts.models import Role, User
 from app.core.permissions import office_scope
@@ -94,20 +97,29 @@ def viewer_scope(viewer) -> set[int] | None:
 def visible_volunteers(scope: set[int] | None) -> Select:
     """Profiles of volunteers within a scope (`viewer_scope`): all for None, those who want to
     work with one of the offices (`volunteer_offices`) for a set; deleted accounts never."""
+    stmt = _visible(_scope_kind(scope))
+    return stmt.params(scope=sorted(scope)) if scope else stmt
+
+
+def _scope_kind(scope: set[int] | None) -> str:
+    return "all" if scope is None else ("offices" if scope else "none")
+
+
+def _visible(scope_kind: str) -> Select:
     stmt = (select(VolunteerProfile.user_id)
             .join(User, User.id == VolunteerProfile.user_id)
             .where(User.role == Role.VOLUNTEER, User.deleted_at.is_(None)))
-    if scope is None:
+    if scope_kind == "all":
         return stmt
-    if not scope:
+    if scope_kind == "none":
         return stmt.where(false())
-    return stmt.where(_works_with(scope))
+    return stmt.where(_works_with(bindparam("scope", expanding=True)))
 
 
-def _works_with(office_ids: Iterable[int]):
+def _works_with(office_ids):
     # IN (subquery) rather than EXISTS: the planner may start from the office's index
     return VolunteerProfile.user_id.in_(select(volunteer_offices.c.user_id)
-                                        .where(volunteer_offices.c.office_id.in_(list(office_ids))))
+                                        .where(volunteer_offices.c.office_id.in_(office_ids)))
 
 
 def may_see_volunteer(viewer, user_id: int) -> bool:
@@ -122,6 +134,46 @@ Index("ix_users_role_lower_name", User.__table__.c.role, func.lower(User.__table
 Index("ix_volunteer_profiles_created", VolunteerProfile.__table__.c.created_at,
       VolunteerProfile.__table__.c.user_id)
 
+# Statements are built once per shape (which filters are set, the sort, the kind of scope)
+# with bind parameters for every value, and kept: building a statement of this size and its
+# cache key cost more per request than running it. `_shape` and `_values` must agree with
+# `_matching`.
+_Shape = tuple
+
+
+def _shape(scope: set[int] | None, flt: DirectoryFilter) -> _Shape:
+    return (_scope_kind(scope), flt.nothing, bool(flt.q), bool(flt.language), flt.skill is not None,
+            flt.district is not None, flt.slot is not None, flt.status is not None, flt.kind is not None,
+            flt.office is not None, flt.contact, flt.sort if flt.sort in SORTS else "name")
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _values(scope: set[int] | None, flt: DirectoryFilter) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if scope:
+        values["scope"] = sorted(scope)
+    if flt.q:
+        values["pattern"] = _like_pattern(flt.q.lower())
+    if flt.language:
+        values["language"], values["min_level"] = flt.language, flt.min_level
+    if flt.skill is not None:
+        values["skill"] = flt.skill
+    if flt.district is not None:
+        values["district"] = flt.district
+    if flt.slot is not None:
+        values["slot_bit"] = 1 << flt.slot
+    if flt.status is not None:
+        values["status"] = flt.status
+    if flt.kind is not None:
+        values["kind_bit"] = flt.kind.bit
+    if flt.office is not None:
+        values["office"] = flt.office
+    return values
+
 
 def _contact_given():
     return exists().where(VolunteerConsent.user_id == VolunteerProfile.user_id,
@@ -129,54 +181,88 @@ def _contact_given():
                           VolunteerConsent.given.is_(True))
 
 
-def matching(scope: set[int] | None, flt: DirectoryFilter) -> Select:
-    """The user ids within the scope (`viewer_scope`) and filter; unsorted, no LIMIT."""
-    stmt = visible_volunteers(scope)
-    if flt.nothing:
+@lru_cache(maxsize=256)
+def _matching(shape: _Shape) -> Select:
+    (scope_kind, nothing, q, language, skill, district, slot, status, kind, office, contact, _sort) = shape
+    stmt = _visible(scope_kind)
+    if nothing:
         return stmt.where(false())
-    if flt.q:
-        needle = flt.q.lower()
-        stmt = stmt.where(func.lower(User.name).contains(needle, autoescape=True)
-                          | User.email.contains(needle, autoescape=True))
-    if flt.language:
+    if q:
+        pattern = bindparam("pattern", type_=String)
+        stmt = stmt.where(func.lower(User.name).like(pattern, escape="/") | User.email.like(pattern, escape="/"))
+    if language:
         stmt = stmt.where(VolunteerProfile.user_id.in_(
-            select(VolunteerLanguage.user_id).where(VolunteerLanguage.code == flt.language,
-                                                    VolunteerLanguage.level >= flt.min_level)))
-    if flt.skill is not None:
+            select(VolunteerLanguage.user_id).where(VolunteerLanguage.code == bindparam("language"),
+                                                    VolunteerLanguage.level >= bindparam("min_level"))))
+    if skill:
         stmt = stmt.where(VolunteerProfile.user_id.in_(
-            select(volunteer_skills.c.user_id).where(volunteer_skills.c.item_id == flt.skill)))
-    if flt.district is not None:
-        stmt = stmt.where(VolunteerProfile.district_id == flt.district)
-    if flt.slot is not None:
-        stmt = stmt.where(VolunteerProfile.availability.op("&")(1 << flt.slot) != 0)
-    if flt.status is not None:
-        stmt = stmt.where(VolunteerProfile.status == flt.status)
-    if flt.kind is not None:
-        stmt = stmt.where(VolunteerProfile.wanted_kinds.op("&")(flt.kind.bit) != 0)
-    if flt.office is not None:
-        stmt = stmt.where(_works_with([flt.office]))
-    if flt.contact is True:
+            select(volunteer_skills.c.user_id).where(volunteer_skills.c.item_id == bindparam("skill"))))
+    if district:
+        stmt = stmt.where(VolunteerProfile.district_id == bindparam("district"))
+    if slot:
+        stmt = stmt.where(VolunteerProfile.availability.op("&")(bindparam("slot_bit", type_=Integer)) != 0)
+    if status:
+        stmt = stmt.where(VolunteerProfile.status == bindparam("status"))
+    if kind:
+        stmt = stmt.where(VolunteerProfile.wanted_kinds.op("&")(bindparam("kind_bit", type_=Integer)) != 0)
+    if office:
+        stmt = stmt.where(_works_with([bindparam("office")]))
+    if contact is True:
         stmt = stmt.where(_contact_given())
-    elif flt.contact is False:
+    elif contact is False:
         stmt = stmt.where(~_contact_given())
     return stmt
 
 
-def directory_query(scope: set[int] | None, flt: DirectoryFilter, with_total: bool = False) -> Select:
-    """The directory's rows within the scope (`viewer_scope`) and filter, sorted; no LIMIT.
-    `with_total` adds the number of matches up to COUNT_CAP + 1 (one uncorrelated subquery,
-    evaluated once)."""
-    columns = [User.id, User.name, User.email, VolunteerProfile.phone, VolunteerProfile.district_id,
-               District.name.label("district_name"), VolunteerProfile.status,
-               VolunteerProfile.hours_per_month, VolunteerProfile.availability,
-               VolunteerProfile.wanted_kinds, VolunteerProfile.created_at,
-               _contact_given().label("contact")]
+def matching(scope: set[int] | None, flt: DirectoryFilter) -> Select:
+    """The user ids within the scope (`viewer_scope`) and filter; unsorted, no LIMIT."""
+    return _matching(_shape(scope, flt)).params(**_values(scope, flt))
+
+
+def _facts(user_id) -> list:
+    """Languages ("ar:3,de:4"), skill ids and office ids of the row with this id, each one
+    string aggregated in SQL (string_agg / group_concat): no second statement, no row per fact."""
+    langs = (select(func.aggregate_strings(VolunteerLanguage.code + ":" + cast(VolunteerLanguage.level, String), ","))
+             .where(VolunteerLanguage.user_id == user_id).scalar_subquery())
+    skills = (select(func.aggregate_strings(cast(volunteer_skills.c.item_id, String), ","))
+              .where(volunteer_skills.c.user_id == user_id).scalar_subquery())
+    offices = (select(func.aggregate_strings(cast(volunteer_offices.c.office_id, String), ","))
+               .where(volunteer_offices.c.user_id == user_id).scalar_subquery())
+    return [langs.label("langs"), skills.label("skill_list"), offices.label("office_list")]
+
+
+def _columns() -> list:
+    return [User.id, User.name, User.email, VolunteerProfile.phone, VolunteerProfile.district_id,
+            District.name.label("district_name"), VolunteerProfile.status,
+            VolunteerProfile.hours_per_month, VolunteerProfile.availability,
+            VolunteerProfile.wanted_kinds, VolunteerProfile.created_at,
+            _contact_given().label("contact")]
+
+
+@lru_cache(maxsize=256)
+def _directory_select(shape: _Shape, with_total: bool, with_facts: bool) -> Select:
+    columns = _columns()
     if with_total:
-        columns.append(capped_count(scope, flt).label("total"))
-    stmt = (matching(scope, flt)
+        columns.append(_capped_count(shape).label("total"))
+    if with_facts:
+        columns += _facts(User.id)
+    stmt = (_matching(shape)
             .with_only_columns(*columns)
             .outerjoin(District, District.id == VolunteerProfile.district_id))
-    return stmt.order_by(*_order(flt.sort))
+    return stmt.order_by(*_order(shape[-1], _SortColumns(func.lower(User.name), User.id, District.name,
+                                                          VolunteerProfile.status, VolunteerProfile.created_at)))
+
+
+def directory_query(scope: set[int] | None, flt: DirectoryFilter, with_total: bool = False) -> Select:
+    """The directory's rows within the scope (`viewer_scope`) and filter, sorted, with each
+    row's languages, skills and offices (`_facts`); no LIMIT. `with_total` adds the number of
+    matches up to COUNT_CAP + 1 (one uncorrelated subquery, evaluated once)."""
+    return _directory_select(_shape(scope, flt), with_total, True).params(**_values(scope, flt))
+
+
+def _capped_count(shape: _Shape):
+    return (select(func.count()).select_from(_matching(shape).limit(COUNT_CAP + 1).subquery())
+            .scalar_subquery())
 
 
 def capped_count(scope: set[int] | None, flt: DirectoryFilter, cap: int | None = None):
@@ -187,19 +273,40 @@ def capped_count(scope: set[int] | None, flt: DirectoryFilter, cap: int | None =
             .scalar_subquery())
 
 
-def _order(sort: str) -> list:
-    name = func.lower(User.name)
-    if sort == "district":
-        return [case((District.name.is_(None), 1), else_=0), District.name, name, User.id]
-    if sort == "status":
-        lifecycle = case({s: i for i, s in enumerate(STATUS_ORDER)}, value=VolunteerProfile.status)
-        return [lifecycle, name, User.id]
-    if sort == "newest":
-        return [VolunteerProfile.created_at.desc(), User.id.desc()]
-    return [name, User.id]
-
-
 @dataclass
+class _SortColumns:
+    name: Any  # lower(name)
+    id: Any
+    district_name: Any
+    status: Any
+    created_at: Any
+
+
+def _order(sort: str, c: _SortColumns) -> list:
+    if sort == "district":
+        return [case((c.district_name.is_(None), 1), else_=0), c.district_name, c.name, c.id]
+    if sort == "status":
+        lifecycle = case({s: i for i, s in enumerate(STATUS_ORDER)}, value=c.status)
+        return [lifecycle, c.name, c.id]
+    if sort == "newest":
+        return [c.created_at.desc(), c.id.desc()]
+    return [c.name, c.id]
+
+
+@lru_cache(maxsize=256)
+def _page_stmt(shape: _Shape) -> Select:
+    """One page in one statement: the sorted, LIMITed rows with the capped total as a subquery,
+    and around it the facts of just those rows (so the facts are never computed for rows that
+    a sort discards) in the same order."""
+    page = (_directory_select(shape, True, False)
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+            .subquery("page"))
+    columns = [c for c in page.c] + _facts(page.c.id)
+    return select(*columns).order_by(*_order(shape[-1], _SortColumns(
+        func.lower(page.c.name), page.c.id, page.c.district_name, page.c.status, page.c.created_at)))
+
+
+@dataclass(slots=True)
 class DirectoryRow:
     id: int
     name: str
@@ -213,7 +320,7 @@ class DirectoryRow:
     wanted_kinds: int
     created_at: Any
     contact: bool
-    languages: list[tuple[str, int]] = field(default_factory=list)  # (code, level), best first
+    languages: tuple[tuple[str, int], ...] = ()  # (code, level), best first
     skill_ids: list[int] = field(default_factory=list)
     office_ids: list[int] = field(default_factory=list)
 
@@ -244,79 +351,84 @@ class DirectoryPage:
         return self.more
 
 
+def _languages(text: str | None) -> tuple[tuple[str, int], ...]:
+    """"ar:4,de:2" → (("ar", 4), ("de", 2)), best first."""
+    if not text:
+        return ()
+    pairs = [(code, int(level)) for code, _sep, level in (part.partition(":") for part in text.split(","))]
+    if len(pairs) > 1:
+        pairs.sort(key=_best_first)
+    return tuple(pairs)
+
+
+def _best_first(pair: tuple[str, int]) -> tuple[int, str]:
+    return -pair[1], pair[0]
+
+
+def _ids(text: str | None) -> list[int]:
+    if not text:
+        return []
+    ids = [int(i) for i in text.split(",")]
+    if len(ids) > 1:
+        ids.sort()
+    return ids
+
+
 def _row(r) -> DirectoryRow:
-    return DirectoryRow(id=r.id, name=r.name, email=r.email, phone=r.phone or "", district_id=r.district_id,
-                        district_name=r.district_name, status=r.status, hours_per_month=r.hours_per_month,
-                        availability=r.availability or 0, wanted_kinds=r.wanted_kinds or 0,
-                        created_at=r.created_at, contact=bool(r.contact))
+    """A row of `_columns()` (+ total) + `_facts`, by position: 50 rows by name cost more than
+    the statement."""
+    (ident, name, email, phone, district_id, district_name, status, hours, availability, kinds, created_at,
+     contact) = r[:12]
+    langs, skills, offices = r[-3:]
+    return DirectoryRow(ident, name, email, phone or "", district_id, district_name, status, hours,
+                        availability or 0, kinds or 0, created_at, bool(contact), _languages(langs), _ids(skills),
+                        _ids(offices))
 
 
 def directory_page(scope: set[int] | None, flt: DirectoryFilter, page: int = 1,
                    per_page: int | None = None) -> DirectoryPage:
-    """One page in two statements: the rows (one more than the page, to know whether a next
-    page exists) with the capped total, then their languages/skills/offices. A page beyond the
-    end shows the last one (an exact count and the rows again, only then)."""
+    """One page in one statement (`_page_stmt`): the rows (one more than the page, to know
+    whether a next page exists) with the capped total and their languages/skills/offices. A
+    page beyond the end shows the last one (an exact count and the rows again, only then)."""
     page = max(1, page or 1)
     per_page = per_page or PER_PAGE
-    stmt = directory_query(scope, flt, with_total=True)
+    shape, values = _shape(scope, flt), _values(scope, flt)
+    stmt = _page_stmt(shape)
     # Core statements on the session's connection: no ORM entities to build for plain rows.
     conn = db.session.connection()
-    result = conn.execute(stmt.limit(per_page + 1).offset((page - 1) * per_page)).all()
+    result = conn.execute(stmt, {**values, "limit": per_page + 1, "offset": (page - 1) * per_page}).all()
     total = result[0].total if result else 0
     if not result and page > 1:
-        total = conn.execute(select(func.count()).select_from(matching(scope, flt).subquery())).scalar() or 0
+        total = conn.execute(_count_stmt(shape), values).scalar() or 0
         page = max(1, -(-total // per_page))
-        result = conn.execute(stmt.limit(per_page + 1).offset((page - 1) * per_page)).all() if total else []
+        result = conn.execute(stmt, {**values, "limit": per_page + 1, "offset": (page - 1) * per_page}).all() \
+            if total else []
         capped = False
     else:
         capped = total > COUNT_CAP
     rows = [_row(r) for r in result[:per_page]]
-    attach_facts(rows)
     return DirectoryPage(rows=rows, page=page, per_page=per_page, total=total, more=len(result) > per_page,
                          capped=capped, cap=COUNT_CAP)
 
 
+@lru_cache(maxsize=256)
+def _count_stmt(shape: _Shape) -> Select:
+    return select(func.count()).select_from(_matching(shape).subquery())
+
+
 def count_matches(scope: set[int] | None, flt: DirectoryFilter) -> int:
-    return db.session.scalar(select(func.count()).select_from(matching(scope, flt).subquery())) or 0
-
-
-def row_facts(user_ids: list[int]) -> Select:
-    """(user_id, kind, value, level) of the rows' languages ('l'), skills ('s') and offices ('o')."""
-    langs = select(VolunteerLanguage.user_id.label("user_id"), literal("l").label("kind"),
-                   VolunteerLanguage.code.label("value"), VolunteerLanguage.level.label("level")
-                   ).where(VolunteerLanguage.user_id.in_(user_ids))
-    skills = select(volunteer_skills.c.user_id, literal("s"), cast(volunteer_skills.c.item_id, String),
-                    literal(0)).where(volunteer_skills.c.user_id.in_(user_ids))
-    offices = select(volunteer_offices.c.user_id, literal("o"), cast(volunteer_offices.c.office_id, String),
-                     literal(0)).where(volunteer_offices.c.user_id.in_(user_ids))
-    return union_all(langs, skills, offices)
-
-
-def attach_facts(rows: list[DirectoryRow]) -> None:
-    if not rows:
-        return
-    by_id = {r.id: r for r in rows}
-    for user_id, kind, value, level in db.session.connection().execute(row_facts(list(by_id))):
-        row = by_id[user_id]
-        if kind == "l":
-            row.languages.append((value, level))
-        elif kind == "s":
-            row.skill_ids.append(int(value))
-        else:
-            row.office_ids.append(int(value))
-    for row in rows:
-        row.languages.sort(key=lambda x: (-x[1], x[0]))
+    return db.session.connection().execute(_count_stmt(_shape(scope, flt)), _values(scope, flt)).scalar() or 0
 
 
 def iter_rows(scope: set[int] | None, flt: DirectoryFilter, chunk: int = EXPORT_CHUNK) -> Iterator[list[DirectoryRow]]:
-    """Every matching row, in the list's order, in chunks: a server-side cursor on PostgreSQL
-    (`yield_per`), so memory holds one chunk at a time."""
-    result = db.session.execute(directory_query(scope, flt).execution_options(yield_per=chunk))
+    """Every matching row, in the list's order, with its facts, in chunks: one statement read
+    through a server-side cursor on PostgreSQL (`yield_per`), so memory holds one chunk at a
+    time."""
+    stmt = _directory_select(_shape(scope, flt), False, True).execution_options(yield_per=chunk)
+    result = db.session.execute(stmt, _values(scope, flt))
     try:
         for part in result.partitions():
-            rows = [_row(r) for r in part]
-            attach_facts(rows)
-            yield rows
+            yield [_row(r) for r in part]
     finally:
         result.close()
 
@@ -350,6 +462,6 @@ def volunteer_sections(user_id: int, viewer) -> list[tuple[VolunteerSection, Any
     return out
 
 
-__all__ = ["DirectoryFilter", "DirectoryPage", "DirectoryRow", "PER_PAGE", "SORTS", "attach_facts",
+__all__ = ["DirectoryFilter", "DirectoryPage", "DirectoryRow", "PER_PAGE", "SORTS",
            "COUNT_CAP", "count_matches", "directory_page", "directory_query", "matching", "iter_rows", "may_see_volunteer",
            "register_volunteer_section", "viewer_scope", "visible_volunteers", "volunteer_sections"]

@@ -3,6 +3,9 @@ page for staff (same blueprint as app.people.views). Thin: queries in `directory
 `care`, spreadsheets in `exports`."""
 from __future__ import annotations
 
+import dataclasses
+import functools
+
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -26,45 +29,98 @@ FILTER_KEYS = ("q", "language", "level", "skill", "district", "slot", "status", 
                "sort")
 
 
-class _Lists:
-    """Offices, districts and the skill list in one statement (they fill the filter's selects and
-    name the rows' offices and skills)."""
+@functools.cache
+def _lists_stmt():
+    # Built once (per process): the three lists in one UNION, both label languages, so the
+    # statement and its rows do not depend on the page's language.
+    return union_all(
+        select(literal("o").label("kind"), Office.id.label("id"), Office.name.label("name"),
+               Office.name.label("name_en"), literal(0).label("pos")),
+        select(literal("d"), District.id, District.name, District.name, literal(0)),
+        select(literal("s"), ChoiceItem.id, ChoiceItem.label_de, ChoiceItem.label_en, ChoiceItem.position)
+        .where(ChoiceItem.list_name == ChoiceItem.SKILLS, ChoiceItem.active.is_(True)),
+    )
 
-    def __init__(self, viewer):
-        en = str(get_locale()) == "en"
-        skill_label = ChoiceItem.label_en if en else ChoiceItem.label_de
-        stmt = union_all(
-            select(literal("o").label("kind"), Office.id.label("id"), Office.name.label("name"),
-                   literal(0).label("pos")),
-            select(literal("d"), District.id, District.name, literal(0)),
-            select(literal("s"), ChoiceItem.id, skill_label, ChoiceItem.position)
-            .where(ChoiceItem.list_name == ChoiceItem.SKILLS, ChoiceItem.active.is_(True)),
-        )
+
+class _Lists:
+    """Offices, districts and the skill list (they fill the filter's selects and name the rows'
+    offices and skills). Read in one statement on every request, so an admin's edit counts at
+    once; turning the rows into lists is done once per distinct content and language
+    (`_lists`): the rows themselves are the cache key."""
+
+    def __init__(self, rows: tuple, locale: str, scope: frozenset | None):
+        self.key = (rows, locale, scope)
+        en = locale == "en"
         self.offices: dict[int, str] = {}
         self.districts: list[tuple[int, str]] = []
         skills: list[tuple[int, int, str]] = []
-        for kind, ident, name, pos in db.session.execute(stmt):
+        for kind, ident, name, name_en, pos in rows:
             if kind == "o":
                 self.offices[ident] = name
             elif kind == "d":
                 self.districts.append((ident, name))
             else:
-                skills.append((pos, ident, name))
+                skills.append((pos, ident, name_en if en else name))
         self.districts.sort(key=lambda x: x[1])
         skills.sort()
         self.skills = {ident: name for _p, ident, name in skills}
-        scope = office_scope(viewer)
         self.my_offices = sorted(((i, n) for i, n in self.offices.items() if scope is None or i in scope),
                                  key=lambda x: x[1])
+        self.labels = exports.Labels(offices=self.offices, skills=self.skills, language_name=_cached_language_name,
+                                     weekday_name=weekday_name)
+        # the table's cell labels and yes/no, escaped, in this language (built in a request of it)
+        self.cell_labels = tuple(escape(text) for text in (
+            _("Phone"), _("District"), _("Languages"), _("Skills"), _("Status"), _("May be contacted"),
+            self.labels.yes, self.labels.no))
 
 
-def _filter_form() -> tuple[DirectoryFilterForm, directory.DirectoryFilter, _Lists]:
-    lists = _Lists(current_user)
-    form = DirectoryFilterForm(formdata=request.args)
-    form.set_choices(offices=lists.my_offices, districts=lists.districts, skills=list(lists.skills.items()),
-                     weekday_name=weekday_name)
-    form.validate()
-    return form, form.to_filter(), lists
+_LISTS: dict[tuple, _Lists] = {}
+_LISTS_MAX = 64
+
+
+def _lists(viewer) -> _Lists:
+    rows = tuple(tuple(r) for r in db.session.connection().execute(_lists_stmt()))
+    scope = office_scope(viewer)
+    key = (rows, str(get_locale()), None if scope is None else frozenset(scope))
+    lists = _LISTS.get(key)
+    if lists is None:
+        if len(_LISTS) >= _LISTS_MAX:
+            _LISTS.clear()
+        lists = _LISTS[key] = _Lists(*key)
+    return lists
+
+
+# The filter form as rendered HTML with the filter it stands for, by everything it depends on:
+# the language, the script root (its links), the lists' content and the viewer's offices (its
+# choices, `_Lists.key`), and the query's raw filter values. Nothing else goes in, so an entry
+# is never stale: an edited list or another office is another key. Bounded (user input is part
+# of the key).
+_FILTERS: dict[tuple, tuple[Markup, directory.DirectoryFilter, bool]] = {}
+_FILTERS_MAX = 256
+
+
+def _filter_form() -> tuple[Markup, directory.DirectoryFilter, _Lists]:
+    lists = _lists(current_user)
+    args = request.args
+    locale = str(get_locale())
+    key = (request.script_root, lists.key, tuple(args.get(k) for k in FILTER_KEYS))
+    hit = _FILTERS.get(key)
+    if hit is None:
+        form = DirectoryFilterForm(formdata=args)
+        form.set_choices(offices=lists.my_offices, districts=lists.districts, skills=list(lists.skills.items()),
+                         weekday_name=weekday_name)
+        form.validate()
+        flt = form.to_filter()
+        html = Markup(render_template(
+            "people/directory/_filters.html", form=form,
+            more_open=flt.narrows() or any(name not in ("q", "sort") for name in form.errors),
+            language_options=language_options(locale, flt.language if not form.language.errors else None,
+                                              _("any language"))))
+        if len(_FILTERS) >= _FILTERS_MAX:
+            _FILTERS.clear()
+        hit = _FILTERS[key] = (html, flt, bool(form.errors))
+    html, flt, _errors = hit
+    return html, dataclasses.replace(flt), lists
 
 
 def _filter_args() -> dict[str, str]:
@@ -91,32 +147,38 @@ def _cached_language_name(code: str) -> str:
     return name
 
 
-def _labels(lists: _Lists) -> exports.Labels:
-    return exports.Labels(offices=lists.offices, skills=lists.skills, language_name=_cached_language_name,
-                          weekday_name=weekday_name)
+_SEP = "\x00"  # joins a row's values for one escape() call; never part of a value's escaped form
 
 
-def _rows_html(rows, labels: exports.Labels) -> Markup:
+def _escaped(values: list[str]) -> list[str]:
+    """Each value HTML-escaped, in one escape() call for the lot (per value, escape() cost more
+    than the rest of the row); a value holding the separator itself is escaped on its own."""
+    parts = str(escape(_SEP.join(values))).split(_SEP)
+    return parts if len(parts) == len(values) else [str(escape(v)) for v in values]
+
+
+def _rows_html(rows, lists: _Lists) -> Markup:
     """The directory table's rows as HTML, one format string per row: 50 rows through Jinja
     (a dozen lookups and escapes per row) were the largest part of the page's time. The cells
     are the template's: name with link and e-mail, phone, district, languages, skills, status,
     contact consent; every value escaped."""
     person_url = escape(url_for("people.directory_list") + "/")
-    l_contact, l_district, l_lang, l_skill, l_status, l_consent = (
-        escape(_(text)) for text in ("Phone", "District", "Languages", "Skills", "Status", "May be contacted"))
-    yes, no = escape(labels.yes), escape(labels.no)
+    l_contact, l_district, l_lang, l_skill, l_status, l_consent, yes, no = lists.cell_labels
+    labels = lists.labels
     skills = labels.skills
     out = []
     for r in rows:
+        name, email, phone, district, langs, skill_names, status, status_label = _escaped([
+            r.name, r.email, r.phone, r.district_name or "", labels.languages(r),
+            ", ".join(skills.get(i, "") for i in r.skill_ids), r.status.value, labels.status_label(r.status)])
         out.append(
-            f'<tr><th scope="row"><a href="{person_url}{r.id}">{escape(r.name)}</a><br>'
-            f'<span class="muted break">{escape(r.email)}</span></th>\n'
-            f'      <td data-label="{l_contact}">{escape(r.phone)}</td>\n'
-            f'      <td data-label="{l_district}">{escape(r.district_name or "")}</td>\n'
-            f'      <td data-label="{l_lang}">{escape(labels.languages(r))}</td>\n'
-            f'      <td data-label="{l_skill}">{escape(", ".join(skills.get(i, "") for i in r.skill_ids))}</td>\n'
-            f'      <td data-label="{l_status}"><span class="tag status-{escape(r.status.value)}">'
-            f'{escape(labels.status_label(r.status))}</span></td>\n'
+            f'<tr><th scope="row"><a href="{person_url}{r.id}">{name}</a><br>'
+            f'<span class="muted break">{email}</span></th>\n'
+            f'      <td data-label="{l_contact}">{phone}</td>\n'
+            f'      <td data-label="{l_district}">{district}</td>\n'
+            f'      <td data-label="{l_lang}">{langs}</td>\n'
+            f'      <td data-label="{l_skill}">{skill_names}</td>\n'
+            f'      <td data-label="{l_status}"><span class="tag status-{status}">{status_label}</span></td>\n'
             f'      <td data-label="{l_consent}">{yes if r.contact else no}</td></tr>\n')
     return Markup("".join(out))
 
@@ -136,35 +198,31 @@ def _display_rows(rows, labels: exports.Labels) -> list[dict]:
 @bp.route("/volunteers")
 @staff_required
 def directory_list():
-    form, flt, lists = _filter_form()
+    filters_html, flt, lists = _filter_form()
     page = directory.directory_page(directory.viewer_scope(current_user), flt, _page_number())
-    labels = _labels(lists)
     return render_template(
-        "people/directory/list.html", form=form, page=page, rows_html=_rows_html(page.rows, labels),
-        filter_args=_filter_args(),
-        more_open=flt.narrows() or any(name not in ("q", "sort") for name in form.errors),
-        language_options=language_options(str(get_locale()), flt.language if not form.language.errors else None,
-                                          _("any language")))
+        "people/directory/list.html", filters_html=filters_html, page=page,
+        rows_html=_rows_html(page.rows, lists), filter_args=_filter_args())
 
 
 @bp.route("/volunteers/print")
 @staff_required
 def directory_print():
-    form, flt, lists = _filter_form()
+    _html, flt, lists = _filter_form()
     page = directory.directory_page(directory.viewer_scope(current_user), flt, 1, per_page=PRINT_MAX)
     audit.record(current_user, "directory.printed", record_type="volunteer_profiles",
                  filter=flt.describe(), rows=len(page.rows))
     db.session.commit()
     return render_template("people/directory/print.html", page=page,
-                           rows=_display_rows(page.rows, _labels(lists)), limit=PRINT_MAX,
+                           rows=_display_rows(page.rows, lists.labels), limit=PRINT_MAX,
                            filter_args=_filter_args())
 
 
 @bp.route("/volunteers/export.<any(csv, xlsx):fmt>")
 @staff_required
 def directory_export(fmt: str):
-    _form, flt, lists = _filter_form()
-    labels = _labels(lists)
+    _html, flt, lists = _filter_form()
+    labels = lists.labels
     scope = directory.viewer_scope(current_user)
     stamp = exports.file_stamp()
     if fmt == "csv":
