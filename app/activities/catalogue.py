@@ -563,20 +563,31 @@ __all__ = ["ActivityPage", "DateInfo", "Entry", "Filters", "ListPage", "RoleInfo
            "activity_page", "activity_pages", "like_pattern", "list_stmt", "parse_filters", "visible_to"]
 
 
+_QUALIFICATIONS = None
+
+
+def _qualifications_stmt():
+    """Built once (building Core statements costs more than running them here)."""
+    global _QUALIFICATIONS
+    if _QUALIFICATIONS is None:
+        from sqlalchemy import bindparam, literal, union_all
+
+        from app.people.models import VolunteerLanguage, volunteer_skills
+
+        uid = bindparam("uid")
+        _QUALIFICATIONS = union_all(
+            select(literal("l").label("t"), VolunteerLanguage.code.label("code"), VolunteerLanguage.level.label("n"))
+            .where(VolunteerLanguage.user_id == uid),
+            select(literal("s"), literal(""), volunteer_skills.c.item_id).where(volunteer_skills.c.user_id == uid))
+    return _QUALIFICATIONS
+
+
 def qualifications(user_id: int) -> tuple[dict[str, int], set[int]]:
     """A volunteer's language levels and skill ids, in one statement (for the requirements of
     every role on a page at once)."""
-    from sqlalchemy import literal, union_all
-
-    from app.people.models import VolunteerLanguage, volunteer_skills
-
-    stmt = union_all(
-        select(literal("l").label("t"), VolunteerLanguage.code.label("code"), VolunteerLanguage.level.label("n"))
-        .where(VolunteerLanguage.user_id == user_id),
-        select(literal("s"), literal(""), volunteer_skills.c.item_id).where(volunteer_skills.c.user_id == user_id))
     languages: dict[str, int] = {}
     skills: set[int] = set()
-    for t, code, n in db.session.execute(stmt):
+    for t, code, n in db.session.execute(_qualifications_stmt(), {"uid": user_id}):
         if t == "l":
             languages[code] = int(n)
         else:
@@ -594,17 +605,29 @@ class Mine:
     offer_expires_at: datetime | None
 
 
+_MY_SIGNUPS = None
+
+
+def _my_signups_stmt():
+    global _MY_SIGNUPS
+    if _MY_SIGNUPS is None:
+        from sqlalchemy import bindparam
+
+        other = aliased(Signup)
+        position = (select(func.count()).select_from(other)
+                    .where(other.slot_id == Signup.slot_id, other.state == SignupState.WAITING,
+                           other.queue_no <= Signup.queue_no).correlate(Signup).scalar_subquery())
+        _MY_SIGNUPS = (
+            select(Signup.slot_id, Signup.id, Signup.state,
+                   case((Signup.state == SignupState.WAITING, position), else_=None), Signup.offer_expires_at)
+            .join(Slot, Slot.id == Signup.slot_id)
+            .where(Slot.activity_id == bindparam("aid"), Signup.user_id == bindparam("uid"),
+                   Signup.state.in_((SignupState.CONFIRMED, SignupState.OFFERED, SignupState.WAITING))))
+    return _MY_SIGNUPS
+
+
 def my_signups(activity_id: int, user_id: int) -> dict[int, Mine]:
     """The person's active sign-ups on an activity's slots, with waiting positions: one
-    statement."""
-    other = aliased(Signup)
-    position = (select(func.count()).select_from(other)
-                .where(other.slot_id == Signup.slot_id, other.state == SignupState.WAITING,
-                       other.queue_no <= Signup.queue_no).correlate(Signup).scalar_subquery())
-    rows = db.session.execute(
-        select(Signup.slot_id, Signup.id, Signup.state,
-               case((Signup.state == SignupState.WAITING, position), else_=None), Signup.offer_expires_at)
-        .join(Slot, Slot.id == Signup.slot_id)
-        .where(Slot.activity_id == activity_id, Signup.user_id == user_id,
-               Signup.state.in_((SignupState.CONFIRMED, SignupState.OFFERED, SignupState.WAITING))))
+    statement (built once, bound per request)."""
+    rows = db.session.execute(_my_signups_stmt(), {"aid": activity_id, "uid": user_id})
     return {r[0]: Mine(r[1], SignupState(r[2]), r[3], r[4]) for r in rows}

@@ -72,12 +72,24 @@ def _filter_options():
             sorted(((code, language_name(code)) for _i, code in languages), key=lambda x: x[1]))
 
 
+def _index_body() -> Markup:
+    """The list itself, the same for every visitor: rendered once per version, locale and
+    query in this process (signed-in visitors get it too; only the page around it is theirs)."""
+    key = f"act:{cache.current_version()}:listbody:{_locale()}:{request.full_path}"
+    body = cache.get(key)
+    if body is None:
+        filters, errors = catalogue.parse_filters(request.args)
+        result = catalogue.activity_list(filters)
+        offices, districts, languages = _filter_options()
+        body = Markup(render_template(
+            "activities/public/_index_body.html", result=result, filters=filters, errors=errors, offices=offices,
+            districts=districts, languages=languages, kinds=list(ActivityType), page_args=filters.query_args()))
+        cache.put(key, body)
+    return body
+
+
 def _render_index(csrf_token=None):
-    filters, errors = catalogue.parse_filters(request.args)
-    result = catalogue.activity_list(filters)
-    offices, districts, languages = _filter_options()
-    context = dict(result=result, filters=filters, errors=errors, offices=offices, districts=districts,
-                   languages=languages, kinds=list(ActivityType), page_args=filters.query_args())
+    context = dict(body=_index_body())
     if csrf_token is not None:
         context["csrf_token"] = csrf_token
     return render_template("activities/public/index.html", **context)

@@ -1,6 +1,8 @@
 """Template filters and globals: dates in the viewer's locale, language names, direction."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from datetime import date, datetime, time
 
 from babel import Locale, UnknownLocaleError
@@ -22,8 +24,15 @@ def language_name(code: str) -> str:
     """A language's name in the viewer's language ('ar' → 'Arabisch')."""
     if code in EXTRA_LANGUAGE_NAMES:
         return str(EXTRA_LANGUAGE_NAMES[code])
+    return _babel_language_name(code, str(get_locale() or "de"))
+
+
+@lru_cache(maxsize=4096)
+def _babel_language_name(code: str, locale: str) -> str:
+    """Babel's name of a language code in a UI language; parsing locales is slow, the answer
+    never changes."""
     try:
-        return Locale.parse(code).get_display_name(get_locale()) or code
+        return Locale.parse(code).get_display_name(locale) or code
     except (UnknownLocaleError, ValueError, TypeError):
         return code
 
