@@ -5,3 +5,4 @@ bp = Blueprint("activities", __name__, template_folder="templates")
 
 # one blueprint, views split by concern
 from app.activities import mailkinds  # noqa: E402,F401
+from app.activities import mine, reminders, volunteer_views  # noqa: E402,F401
