@@ -26,7 +26,9 @@ pytestmark = pytest.mark.browser
 
 # Never crawled: signed-token links (mailed, tested where they are built), the static files, the
 # health check, and files (checked separately below for status and content type).
-SKIP = {"static", "core.healthz", "people.directory_export", "mydata.download"}
+SKIP = {"static", "core.healthz", "people.directory_export", "mydata.download",
+        # calendar files: tests/activities/test_volunteer_calendar.py
+        "activities.ics", "activities.signup_ics", "activities.feed"}
 
 PUBLIC = {"core.privacy", "core.impressum", "partners.public_list", "people.show_consent_text"}
 GUEST_ONLY = {"accounts.login", "accounts.register", "accounts.forgot_password", "partners.register"}
@@ -98,6 +100,8 @@ def build_world(make, app) -> dict:
         items = {name: db.session.scalar(select(ChoiceItem.id).where(ChoiceItem.list_name == name))
                  for name in (ChoiceItem.SKILLS, ChoiceItem.NEED_CATEGORIES)}
         message_id = message.id
+    round_table = make.activity(north, title="Runder Tisch Brackel", kind="round_table",
+                                roles=(("Delegierte", 6),), for_partners=True, max_per_organisation=2)
     from app.people.profiles import SECTIONS
 
     users = {"unconfirmed": unconfirmed, "no_profile": no_profile, "volunteer": volunteer,
@@ -107,7 +111,8 @@ def build_world(make, app) -> dict:
               "message_id": [message_id], "org_id": [approved.id, pending.id],
               "list_name": [ChoiceItem.SKILLS, ChoiceItem.NEED_CATEGORIES], "item_id": [0], "items": items,
               "purpose": ["contact"], "version": [1], "section": list(SECTIONS),
-              "kind": ["colleague_invited"], "locale": ["de"]}
+              "kind": ["colleague_invited"], "locale": ["de"],
+              "activity_id": [round_table.id], "role_id": round_table.role_ids}
     return {"users": users, "values": values, "no_profile_id": no_profile.id}
 
 
@@ -166,6 +171,10 @@ def expected_status(endpoint: str, role: str) -> set[int]:
         if role == "pending_partner":
             return {200} if endpoint == "partners.my_organisation" else {404}
         return {403, 404}
+    if endpoint == "activities.delegates":  # partner contacts of an approved organisation
+        if role == "unconfirmed":
+            return {302}
+        return {200} if role == "partner" else {403}
     if endpoint == "mydata.delete_account":
         return {403} if staff else {200}
     if endpoint == "people.renew_consents":
