@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import String, case, delete, func, literal, select, type_coerce, union_all
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from app.activities.models import (ACTIVE, HOLDING, Activity, ActivityDate, ActivityState, CalendarFeed, Role,
@@ -128,30 +128,38 @@ def feed_owner(key: str) -> int | None:
 
 
 # ---------------------------------------------------------------- my data
-def collect_signups(user) -> list[dict]:
-    """Every sign-up of the person: activity, role, date, state."""
-    rows = db.session.execute(
-        select(Activity.title, Role.name, Slot.starts_at, Slot.ends_at, Signup.state, Signup.created_at)
-        .join(Slot, Slot.id == Signup.slot_id).join(Role, Role.id == Slot.role_id)
-        .join(Activity, Activity.id == Slot.activity_id)
-        .where(Signup.user_id == user.id).order_by(Slot.starts_at, Signup.id)).all()
-    return [{"activity": r[0], "role": r[1], "starts_at": r[2].isoformat(timespec="minutes"),
-             "ends_at": r[3].isoformat(timespec="minutes"), "status": SignupState(r[4]).label,
-             "created_at": r[5].isoformat(timespec="seconds")} for r in rows]
-
-
-def collect_feed(user) -> dict | None:
-    feed = db.session.get(CalendarFeed, user.id)
-    if feed is None:
-        return None
-    return {"created_at": feed.created_at.isoformat(timespec="seconds"),
-            "feed": str(_feed_note())}
-
-
-def _feed_note():
+def collect_signups(user) -> dict | None:
+    """Every sign-up of the person (activity, role, date, state) and whether a calendar feed
+    address exists: one statement (a UNION), whatever the number of sign-ups."""
     from flask_babel import lazy_gettext as _l
 
-    return _l("The private address of your calendar subscription (it is deleted with your account).")
+    rows = db.session.execute(union_all(
+        select(literal(0).label("k"), Activity.title, Role.name, Slot.starts_at, Slot.ends_at,
+               type_coerce(Signup.state, String).label("state"), Signup.created_at, Signup.id.label("n"))
+        .join(Slot, Slot.id == Signup.slot_id).join(Role, Role.id == Slot.role_id)
+        .join(Activity, Activity.id == Slot.activity_id).where(Signup.user_id == user.id),
+        select(literal(1), literal(""), literal(""), CalendarFeed.created_at, CalendarFeed.created_at,
+               literal(""), CalendarFeed.created_at, literal(0))
+        .where(CalendarFeed.user_id == user.id),
+    ).order_by("k", Slot.starts_at.name, "n")).all()
+    signups = [{"activity": r[1], "role": r[2], "starts_at": _iso(r[3], "minutes"),
+                "ends_at": _iso(r[4], "minutes"), "status": SignupState(r[5]).label,
+                "created_at": _iso(r[6], "seconds")} for r in rows if r[0] == 0]
+    feed = [r for r in rows if r[0] == 1]
+    if not signups and not feed:
+        return None
+    out: dict = {"signups": signups}
+    if feed:
+        out["calendar_feed"] = {"created_at": _iso(feed[0][6], "seconds"),
+                                "note": str(_l("The private address of your calendar subscription (it is "
+                                               "deleted with your account)."))}
+    return out
+
+
+def _iso(value, spec: str) -> str:
+    if isinstance(value, str):  # SQLite hands back a UNION's datetimes as text
+        value = datetime.fromisoformat(value)
+    return value.isoformat(timespec=spec)
 
 
 def erase_signups(user, actor=None, now: datetime | None = None) -> None:
@@ -194,7 +202,6 @@ def register() -> None:
 
     register_section("signups", _l("Your sign-ups for activities"), collect=collect_signups, erase=erase_signups,
                      order=40)
-    register_section("calendar_feed", _l("Calendar subscription"), collect=collect_feed, order=41)
 
 
 register()

@@ -20,8 +20,13 @@ def test_my_data_lists_signups(app, client, make, auth):
     act = make.activity(office, title="Deutschkurs", roles=(("Tutor", 2),))
     me = make.full_volunteer(office)
     sign_up(app, me, act.slot)
+    with app.app_context():
+        db.session.add(CalendarFeed(user_id=me.id, key="k" * 40))
+        db.session.commit()
     with app.test_request_context():
-        data = export(user(me.id))["sections"]["signups"]["data"]
+        section = export(user(me.id))["sections"]["signups"]["data"]
+    assert "created_at" in section["calendar_feed"]
+    data = section["signups"]
     assert data == [{"activity": "Deutschkurs", "role": "Tutor", "starts_at": data[0]["starts_at"],
                      "ends_at": data[0]["ends_at"], "status": "angemeldet", "created_at": data[0]["created_at"]}]
     auth.login(me)
