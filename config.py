@@ -201,6 +201,9 @@ class Config:
     MAIL_CLAIM_TIMEOUT = _int("MAIL_CLAIM_TIMEOUT", 600)
     MAIL_POLL_SECONDS = _int("MAIL_POLL_SECONDS", 5)
     REMINDER_DAYS_BEFORE = _int("REMINDER_DAYS_BEFORE", 2)
+    # The mail worker runs the periodic jobs (app.core.jobs) each round; 0 leaves them to
+    # `flask jobs run` from cron.
+    JOBS_ENABLED = _bool("JOBS_ENABLED", True)
 
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_FIX = _int("PROXY_FIX", 0)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Serves the app on http://127.0.0.1:5000 with the mail worker beside it, so mails of the demo
+# Serves the app on http://127.0.0.1:5000 with the mail worker beside it (which also runs the
+# periodic jobs: reminders, purges, app/core/jobs.py), so mails of the demo
 # reach the local sink (instance/mail/*.eml and the log). Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."

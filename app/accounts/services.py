@@ -14,11 +14,12 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User, UserSession
 from app.core import audit
+from app.core.jobs import periodic_job
 from app.core.timeutil import utcnow
 from app.core.tokens import TokenError, consume_token, make_token, read_token
 from app.core.urls import external_url
@@ -335,6 +336,36 @@ def end_sessions(user: User, keep_id: int | None = None, commit: bool = True) ->
     if commit:
         db.session.commit()
     return result.rowcount or 0
+
+
+SESSION_RETENTION_DAYS = 30
+
+
+def purge_sessions(days: int = SESSION_RETENTION_DAYS) -> int:
+    """Delete sessions that ended (log-out, or idle past their limit) more than `days` ago; they
+    only still showed in "my data". Returns how many. A deleted row can't be revived: its cookie
+    simply finds no session any more."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    cfg = current_app.config
+    cutoff = utcnow() - timedelta(days=days)
+    idle = timedelta(hours=cfg.get("SESSION_IDLE_HOURS", 12))
+    remembered = timedelta(seconds=cfg["REMEMBER_COOKIE_DURATION"])
+    result = db.session.execute(delete(UserSession).where(or_(
+        UserSession.ended_at < cutoff,
+        and_(UserSession.ended_at.is_(None), UserSession.remember.is_(False),
+             UserSession.last_seen_at < cutoff - idle),
+        and_(UserSession.ended_at.is_(None), UserSession.remember.is_(True),
+             UserSession.last_seen_at < cutoff - remembered),
+    )))
+    db.session.commit()
+    return result.rowcount or 0
+
+
+@periodic_job("purge-sessions", every=timedelta(days=1))
+def purge_sessions_job(now) -> int:
+    """Delete sessions ended or expired more than 30 days ago."""
+    return purge_sessions()
 
 
 def log_out_everywhere(user: User) -> None:

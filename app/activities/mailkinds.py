@@ -44,5 +44,22 @@ ACTIVITY_KINDS = [
                       "names": "Amina Haddad (angemeldet)\nJonas Becker (Warteliste, Platz 1)",
                       "organisation": "Nachbarschaftshilfe Brackel e. V."}, per_office=True),
 ]
+_HANDOVER = {"user": _USER, "title": "Brückenfest", "role": "Getränkestand 14:00–16:00",
+             "when": "Samstag, 5. Juni 2027, 14:00–16:00", "place": "Hansaplatz, 44137 Dortmund",
+             "from_name": "Jonas Becker", "note": "Ich bin leider krank.", "office": "Innenstadt-Nord",
+             "link": "https://example.org/activities/1"}
+ACTIVITY_KINDS += [
+    MailKind("activity_handover_offered", _l("A place is offered for hand-over"),
+             _l("Can you take over? %(title)s, %(when)s"),
+             example={**_HANDOVER, "accept_link": "https://example.org/activities/handover/…"}, per_office=True),
+    MailKind("activity_handover_done", _l("A place was handed over"), _l("Handed over: %(title)s, %(when)s"),
+             example={**_HANDOVER, "taker": "Amina Haddad"}, per_office=True),
+    MailKind("activity_handover_approval", _l("A hand-over waits for approval"),
+             _l("Please approve a hand-over: %(title)s, %(when)s"),
+             example={**_HANDOVER, "taker": "Amina Haddad", "manage_link": "https://example.org/manage/…"},
+             per_office=True),
+    MailKind("activity_handover_refused", _l("A hand-over was not approved"), _l("Not handed over: %(title)s"),
+             example=_HANDOVER, per_office=True),
+]
 for _kind in ACTIVITY_KINDS:
     KINDS[_kind.key] = _kind

@@ -184,6 +184,7 @@ class DateSeries(db.Model):
 class ActivityDate(db.Model):
     __tablename__ = "activity_dates"
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="date_order"),
+                      CheckConstraint("newcomers >= 0", name="newcomers_positive"),
                       Index("ix_activity_dates_activity_start", "activity_id", "starts_at"),
                       Index("ix_activity_dates_start", "starts_at"),)
 
@@ -200,6 +201,8 @@ class ActivityDate(db.Model):
     # RFC 5545 SEQUENCE: grows with every change, so calendars replace the event.
     sequence: Mapped[int] = mapped_column(default=0)
     note: Mapped[str] = mapped_column(String(200), default="")
+    # How many newcomers took part (a number, never names), for the yearly figures.
+    newcomers: Mapped[int | None]
 
     activity: Mapped[Activity] = relationship(back_populates="dates")
     slots: Mapped[list[Slot]] = relationship(back_populates="date", cascade="all, delete-orphan")
@@ -241,6 +244,8 @@ class Role(db.Model):
     # Past capacity people wait; a freed place is offered (held, with a deadline) to the first
     # in line — or, with this set, given to them at once.
     auto_move_up: Mapped[bool] = mapped_column(default=False)
+    # A hand-over of a place to someone else waits for a coordinator's approval.
+    handover_needs_approval: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     activity: Mapped[Activity] = relationship(back_populates="roles")
@@ -261,11 +266,30 @@ class Slot(db.Model):
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime]  # UTC; the role's shift on that date, else the date's times
     ends_at: Mapped[datetime]
+    # Its length, kept by sync_slots: hours are sums of it (no date arithmetic in SQL).
+    duration_minutes: Mapped[int] = mapped_column(default=0)
     # Bumped by every change of its sign-ups (the UPDATE that takes the lock): cache keys, ETags.
     version: Mapped[int] = mapped_column(default=0)
 
     role: Mapped[Role] = relationship(back_populates="slots")
     date: Mapped[ActivityDate] = relationship(back_populates="slots")
+
+
+class Attendance(str, enum.Enum):
+    PRESENT = "present"
+    ABSENT = "absent"  # unexcused
+    EXCUSED = "excused"
+
+    @property
+    def label(self) -> str:
+        return str(ATTENDANCE_LABELS[self])
+
+
+ATTENDANCE_LABELS = {
+    Attendance.PRESENT: _l("present"),
+    Attendance.ABSENT: _l("absent"),
+    Attendance.EXCUSED: _l("excused"),
+}
 
 
 class SignupState(str, enum.Enum):
@@ -276,6 +300,7 @@ class SignupState(str, enum.Enum):
     REMOVED = "removed"  # by the organiser
     DECLINED = "declined"  # an offered place the person said no to
     EXPIRED = "expired"  # an offered place not taken in time
+    HANDED_OVER = "handed_over"  # the place went to a colleague who took it over
 
     @property
     def label(self) -> str:
@@ -290,6 +315,7 @@ SIGNUP_STATE_LABELS = {
     SignupState.REMOVED: _l("removed by the organiser"),
     SignupState.DECLINED: _l("offer declined"),
     SignupState.EXPIRED: _l("offer expired"),
+    SignupState.HANDED_OVER: _l("handed over"),
 }
 # States that take a place (count against capacity) and states that are "on the list".
 HOLDING = (SignupState.CONFIRMED, SignupState.OFFERED)
@@ -307,6 +333,7 @@ class Signup(db.Model):
         Index("ix_activity_signups_slot_state", "slot_id", "state"),
         Index("ix_activity_signups_user_state", "user_id", "state"),
         Index("ix_activity_signups_offer_due", "state", "offer_expires_at"),
+        CheckConstraint("minutes >= 0", name="minutes_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -331,6 +358,15 @@ class Signup(db.Model):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # On the day: present, absent or excused (app.activities.attendance); hours follow from it.
+    attendance: Mapped[Attendance | None] = mapped_column(_enum(Attendance))
+    attendance_at: Mapped[datetime | None]
+    attendance_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Corrected time given, in minutes (None: the slot's length), with the reason when it is
+    # more than the slot's length.
+    minutes: Mapped[int | None]
+    minutes_reason: Mapped[str] = mapped_column(String(200), default="")
+    walk_in: Mapped[bool] = mapped_column(default=False)  # helped without being on the roster
 
     slot: Mapped[Slot] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
@@ -343,6 +379,61 @@ class Signup(db.Model):
         return self.delegate_name
 
 
+class HandoverState(str, enum.Enum):
+    OPEN = "open"  # offered, nobody took it yet
+    PENDING = "pending"  # taken, waiting for the coordinator's approval
+    DONE = "done"
+    WITHDRAWN = "withdrawn"  # the volunteer took the offer back
+    REFUSED = "refused"  # the coordinator said no
+    EXPIRED = "expired"  # the date began first
+
+    @property
+    def label(self) -> str:
+        return str(HANDOVER_STATE_LABELS[self])
+
+
+HANDOVER_STATE_LABELS = {
+    HandoverState.OPEN: _l("offered"),
+    HandoverState.PENDING: _l("waiting for approval"),
+    HandoverState.DONE: _l("handed over"),
+    HandoverState.WITHDRAWN: _l("withdrawn"),
+    HandoverState.REFUSED: _l("refused"),
+    HandoverState.EXPIRED: _l("expired"),
+}
+
+
+class Handover(db.Model):
+    """A volunteer who can't come offers their place to a named colleague or to everyone who
+    fits (the waiting list and the "for me" ranking). The first to accept takes the place over
+    (app.activities.handover); until then the place stays the original volunteer's."""
+
+    __tablename__ = "activity_handovers"
+    __table_args__ = (UniqueConstraint("open_signup_id", name="uq_activity_handovers_open"),
+                      Index("ix_activity_handovers_slot_state", "slot_id", "state"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_id: Mapped[int] = mapped_column(ForeignKey("activity_signups.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("activity_slots.id", ondelete="CASCADE"))
+    from_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A named colleague, or None: everyone on the waiting list and everyone who fits.
+    to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # = signup_id while the hand-over is open or pending: one at a time per place.
+    open_signup_id: Mapped[int | None]
+    state: Mapped[HandoverState] = mapped_column(_enum(HandoverState), default=HandoverState.OPEN)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    taken_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    signup: Mapped[Signup] = relationship(foreign_keys=[signup_id])
+    slot: Mapped[Slot] = relationship()
+    from_user: Mapped[User | None] = relationship(foreign_keys=[from_user_id])
+    to_user: Mapped[User | None] = relationship(foreign_keys=[to_user_id])
+    taken_by: Mapped[User | None] = relationship(foreign_keys=[taken_by_id])
+
+
 class CalendarFeed(db.Model):
     """The secret of a volunteer's private calendar feed URL; renewing it kills the old URL."""
 
@@ -353,5 +444,5 @@ class CalendarFeed(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-__all__ = ["ACTIVE", "HOLDING", "Activity", "ActivityDate", "ActivityState", "ActivityType", "CalendarFeed",
+__all__ = ["ACTIVE", "HOLDING", "Activity", "Attendance", "Handover", "HandoverState", "ActivityDate", "ActivityState", "ActivityType", "CalendarFeed",
            "DateSeries", "PlaceKind", "Role", "Signup", "SignupState", "Slot", "activity_languages"]

@@ -19,13 +19,6 @@ from app.extensions import db
 from app.mail.services import queue_mail_to_user
 
 
-import inspect  # noqa: E402
-
-from app.mail.services import queue_mail  # noqa: E402
-
-_CARRIES_ATTACHMENTS = "attachments" in inspect.signature(queue_mail).parameters
-
-
 def _recipient(signup: Signup) -> User | None:
     user = signup.user if signup.user_id is not None else (
         db.session.get(User, signup.added_by_id) if signup.added_by_id else None)
@@ -60,8 +53,7 @@ def _send(kind: str, user: User, activity: Activity, signups: list[Signup], *, i
         lines = [_line(s, (positions or {}).get(s.id)) for s in sorted(signups, key=lambda s: s.slot.starts_at)]
         context = _context(activity, lines, **{k: (str(v) if hasattr(v, "__html__") else v) for k, v in extra.items()})
         files = [attachment(ics)] if ics else None
-    extra_args = {"attachments": files} if files and _CARRIES_ATTACHMENTS else {}  # TEMPORARY until the outbox carries them
-    queue_mail_to_user(kind, user, context, office_id=activity.office_id, **extra_args)
+    queue_mail_to_user(kind, user, context, office_id=activity.office_id, attachments=files)
 
 
 def _by_activity(signups: list[Signup]) -> dict[int, list[Signup]]:

@@ -232,7 +232,11 @@ def offer_hours(slot: Slot, now: datetime) -> float:
 def _advance(slot: Slot, role: Role, now: datetime) -> list[Signup]:
     """Hand the slot's free places to the first in line, one person per place: an offer with a
     deadline, or the place itself (auto move-up, or too little time left for an offer)."""
-    handed = []
+    handed: list[Signup] = []
+    date = db.session.get(ActivityDate, slot.date_id)
+    activity = db.session.get(Activity, slot.activity_id)
+    if date.cancelled_at is not None or activity.state != ActivityState.PUBLISHED:
+        return handed  # nothing to offer on a cancelled date or activity
     holding, _, _ = _tally(slot.id)
     free = role.capacity - holding
     while free > 0:
@@ -259,6 +263,22 @@ def _advance(slot: Slot, role: Role, now: datetime) -> list[Signup]:
 
 def offer_link_token(signup: Signup) -> str:
     return make_token(OFFER_PURPOSE, s=signup.id, n=signup.offer_count)
+
+
+def hand_on_free_places(slot_ids, now: datetime | None = None) -> int:
+    """After a role's capacity grew (or an activity was published with people already waiting):
+    offer the new free places to the first in line, slot by slot under each slot's lock. Call it
+    in the caller's transaction after the change; the caller commits. Returns how many people
+    were offered or given a place."""
+    now = now or utcnow()
+    handed = 0
+    for slot_id in sorted(set(slot_ids)):
+        slot, role, date, activity = _lock(slot_id)
+        got = _advance(slot, role, now)
+        if got:
+            events.changed(activity.id)
+        handed += len(got)
+    return handed
 
 
 # ---------------------------------------------------------------- volunteers

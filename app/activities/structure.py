@@ -23,12 +23,13 @@ def sync_slots(activity_id: int) -> int:
     for role in roles:
         for d in dates:
             starts, ends = slot_times(d.starts_at, d.ends_at, role.slot_start, role.slot_end)
+            minutes = int((ends - starts).total_seconds() // 60)
             slot = existing.get((role.id, d.id))
             if slot is None:
                 db.session.add(Slot(role_id=role.id, date_id=d.id, activity_id=activity_id,
-                                    starts_at=starts, ends_at=ends))
+                                    starts_at=starts, ends_at=ends, duration_minutes=minutes))
                 created += 1
-            elif (slot.starts_at, slot.ends_at) != (starts, ends):
-                slot.starts_at, slot.ends_at = starts, ends
+            elif (slot.starts_at, slot.ends_at, slot.duration_minutes) != (starts, ends, minutes):
+                slot.starts_at, slot.ends_at, slot.duration_minutes = starts, ends, minutes
     db.session.flush()
     return created

@@ -48,3 +48,19 @@ class AuditEntry(db.Model):
     record_id: Mapped[int | None]
     office_id: Mapped[int | None]
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ScheduledJob(db.Model):
+    """When each periodic job (app.core.jobs) runs next, and how its last run went. A scheduler
+    claims a due job by moving `next_run_at` on in one conditional UPDATE: of several
+    processes, only the one whose UPDATE changed the row runs it."""
+
+    __tablename__ = "scheduled_jobs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_run_at: Mapped[datetime]
+    last_started_at: Mapped[datetime | None]
+    last_finished_at: Mapped[datetime | None]
+    last_result: Mapped[int | None]  # how many things the last successful run did
+    last_error: Mapped[str | None] = mapped_column(String(500))  # of the last run; None if it worked
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the process that ran it last

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
+from app.core.jobs import periodic_job
 from app.extensions import db
 
 
@@ -83,8 +85,6 @@ def purge_used(days: int = 30) -> int:
     """Delete spent ids older than `days`; links that old have expired anyway (the longest
     single-use lifetime is the 14 days of an "undo this e-mail change" link), so forgetting
     them re-opens nothing."""
-    from datetime import timedelta
-
     from sqlalchemy import delete
 
     from app.core.models import UsedToken
@@ -95,3 +95,9 @@ def purge_used(days: int = 30) -> int:
     result = db.session.execute(delete(UsedToken).where(UsedToken.used_at < utcnow() - timedelta(days=days)))
     db.session.commit()
     return result.rowcount or 0
+
+
+@periodic_job("purge-used-links", every=timedelta(days=1))
+def purge_used_job(now) -> int:
+    """Forget spent single-use link ids older than 30 days."""
+    return purge_used()

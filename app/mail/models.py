@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.timeutil import utcnow
@@ -91,11 +91,30 @@ class OutboxMail(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     message: Mapped[Message | None] = relationship()
+    # Files sent with the mail (an .ics calendar entry); loaded for a whole batch at once.
+    attachments: Mapped[list[OutboxAttachment]] = relationship(
+        back_populates="mail", cascade="all, delete-orphan",
+        order_by="OutboxAttachment.id")
 
     @property
     def message_id_header(self) -> str:
         """Stable per outbox row: a resend after a crash carries the same Message-ID."""
         return f"<outbox-{self.id}@willkommen>"
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with an outbox mail, as the bytes that go out (checked by
+    app.mail.services.check_attachments: a plain file name, at most 5 files, 1 MB together)."""
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mail_id: Mapped[int] = mapped_column(ForeignKey("outbox_mails.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(100))  # type/subtype, no parameters
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    mail: Mapped[OutboxMail] = relationship(back_populates="attachments")
 
 
 class SuppressedAddress(db.Model):

@@ -1,5 +1,6 @@
 """"My data": the mails sent to the person (from the outbox), and what deleting the account
-does to them: queued mails are withdrawn (never sent), sent ones lose address, name and body."""
+does to them: queued mails are withdrawn (never sent), sent ones lose address, name, body and
+attachments."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -8,7 +9,7 @@ from sqlalchemy import delete, func, or_, select, update
 from app.core.personal_data import register_section
 from app.extensions import db
 from app.mail.kinds import KINDS
-from app.mail.models import MailStatus, Message, OutboxMail, SuppressedAddress
+from app.mail.models import MailStatus, Message, OutboxAttachment, OutboxMail, SuppressedAddress
 
 WITHDRAWN_REASON = "account deleted"
 
@@ -36,12 +37,16 @@ def collect_mails(user) -> list[dict]:
 def erase_mails(user, actor) -> None:
     """Queued mails to the person are marked skipped ("account deleted": the worker never takes
     them; a worker holding one in hand cannot mark it sent any more); every row of theirs loses
-    address, name and rendered body. An unsubscribe is forgotten with the account; a bounce stays
+    address, name, rendered body and attachments (a calendar file names dates and places of the
+    person). An unsubscribe is forgotten with the account; a bounce stays
     (the address must not be mailed again until an admin clears it)."""
     placeholder = f"deleted-{user.id}@invalid"
     db.session.execute(
         update(OutboxMail).where(_theirs(user), OutboxMail.status.in_([MailStatus.QUEUED, MailStatus.SENDING]))
         .values(status=MailStatus.SKIPPED, last_error=WITHDRAWN_REASON, claimed_by=None)
+        .execution_options(synchronize_session=False))
+    db.session.execute(
+        delete(OutboxAttachment).where(OutboxAttachment.mail_id.in_(select(OutboxMail.id).where(_theirs(user))))
         .execution_options(synchronize_session=False))
     db.session.execute(
         update(OutboxMail).where(_theirs(user))

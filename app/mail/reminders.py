@@ -1,5 +1,6 @@
-"""Reminders: `flask mail send-reminders` asks every registered source what is due and queues
-each reminder exactly once, however often the command runs.
+"""Reminders: the periodic job "send-reminders" (every 15 minutes, app.core.jobs; also
+`flask mail send-reminders`) asks every registered source what is due and queues each reminder
+exactly once, however often it runs.
 
 "Exactly once" is a database fact: every reminder carries a dedupe key (for a session:
 "reminder:session:<id>:user:<id>") and the outbox has a unique index on it; a second run's
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.core.jobs import periodic_job
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.mail.kinds import KINDS
@@ -70,6 +72,7 @@ def queue_once(rem: Reminder) -> bool:
     return db.session.execute(stmt).first() is not None
 
 
+@periodic_job("send-reminders", every=timedelta(minutes=15))
 def send_reminders(now: datetime | None = None) -> int:
     """Queue every due reminder once; returns how many were new. One commit per source."""
     now = now or utcnow()

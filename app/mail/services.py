@@ -31,6 +31,7 @@ from app.mail.models import (
     MailStatus,
     MailTemplateOverride,
     Message,
+    OutboxAttachment,
     OutboxMail,
     SuppressedAddress,
 )
@@ -290,6 +291,57 @@ def render_mail(
         return subject, text, html
 
 
+# ---------------------------------------------------------------- attachments
+MAX_ATTACHMENTS = 5
+MAX_ATTACHMENT_BYTES = 1024 * 1024  # all files of one mail together
+MAX_FILENAME = 120
+_CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,40}/[a-z0-9][a-z0-9!#$&^_.+-]{0,50}")
+# What a file name must not contain: path separators, line breaks and other control characters.
+_BAD_FILENAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+Attachment = tuple[str, str | None, bytes]  # (filename, content type, data)
+
+
+def check_attachments(attachments) -> list[tuple[str, str, bytes]]:
+    """The attachments as they are stored, or ValueError: each a plain file name (no path
+    separators, CR/LF or other control characters, at most 120 characters), a content type
+    `type/subtype` and bytes (UTF-8 for text types); at most 5 files and 1 MB together. Parameters of the content type
+    are dropped (`text/calendar; method=REQUEST` is stored as `text/calendar`): the worker adds
+    `charset=utf-8` to text types itself, and an .ics always goes out as `text/calendar`."""
+    items = list(attachments or ())
+    if len(items) > MAX_ATTACHMENTS:
+        raise ValueError(f"at most {MAX_ATTACHMENTS} attachments per mail, not {len(items)}")
+    checked, total = [], 0
+    for item in items:
+        try:
+            filename, content_type, data = item
+        except (TypeError, ValueError):
+            raise ValueError("an attachment is a (filename, content_type, bytes) triple") from None
+        if not isinstance(filename, str) or not filename.strip() or filename != filename.strip():
+            raise ValueError("an attachment needs a file name without leading or trailing spaces")
+        if len(filename) > MAX_FILENAME or _BAD_FILENAME.search(filename) or filename in (".", ".."):
+            raise ValueError(f"unsafe attachment file name: {filename[:MAX_FILENAME]!r}")
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise ValueError(f"the data of {filename!r} must be bytes")
+        data = bytes(data)
+        if filename.lower().endswith(".ics"):
+            kind = "text/calendar"
+        else:
+            kind = str(content_type or "application/octet-stream").split(";", 1)[0].strip().lower()
+            if not _CONTENT_TYPE.fullmatch(kind):
+                raise ValueError(f"bad content type for {filename!r}: {content_type!r}")
+        if kind.startswith("text/"):  # sent as charset=utf-8: it has to be
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValueError(f"the text of {filename!r} must be UTF-8") from None
+        total += len(data)
+        if total > MAX_ATTACHMENT_BYTES:
+            raise ValueError(f"attachments of one mail may have at most {MAX_ATTACHMENT_BYTES} bytes")
+        checked.append((filename, kind, data))
+    return checked
+
+
 def queue_mail(
     kind: str,
     *,
@@ -300,10 +352,15 @@ def queue_mail(
     user_id: int | None = None,
     office_id: int | None = None,
     dedupe_key: str | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> OutboxMail:
     """Render a mail and add it to the current transaction. The caller commits, together with
-    the change that causes the mail: both land or neither does."""
+    the change that causes the mail: both land or neither does.
+
+    `attachments`: (filename, content type, bytes) triples, checked by `check_attachments`
+    (ValueError before anything is added to the session)."""
     spec = KINDS[kind]
+    files = check_attachments(attachments)
     subject, text, html = render_mail(kind, locale, context, office_id)
     row = OutboxMail(
         kind=kind,
@@ -317,12 +374,14 @@ def queue_mail(
         body_html=html,
         is_service=spec.service,
         dedupe_key=dedupe_key,
+        attachments=[OutboxAttachment(filename=f, content_type=t, data=d) for f, t, d in files],
     )
     db.session.add(row)
     return row
 
 
 def queue_mail_to_user(kind: str, user, context: Mapping[str, Any], **kwargs: Any) -> OutboxMail:
+    """queue_mail to an account, in its language; takes the same keywords (`attachments`, …)."""
     ctx = {"user": {"name": user.name, "email": user.email}, **context}
     return queue_mail(kind, to=kwargs.pop("to", user.email), to_name=user.name, user_id=user.id,
                       locale=user.locale or "de", context=ctx, **kwargs)

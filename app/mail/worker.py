@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from app.core.errors import rollback_quietly as _rollback_quietly
+from app.core.jobs import run_due_jobs
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.mail.models import MailStatus, OutboxMail, SuppressedAddress
@@ -273,6 +274,12 @@ class OutboxMessage(FlaskMailMessage):
             # Stored as the finished, folded text: Python's refolding (see address_header) must
             # not touch it. The generator writes lines of at most 78 characters as they are.
             msg._headers = [(k, value if k.lower() == header.lower() else v) for k, v in msg._headers]
+        for part, attachment in zip(msg.get_payload()[1:] if self.attachments else (), self.attachments):
+            # Flask-Mail labels a non-ASCII file name "UTF8"; RFC 2231 wants the charset's name.
+            name = attachment.filename
+            if name and not name.isascii():
+                del part["Content-Disposition"]
+                part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", name))
         return msg
 
 
@@ -300,7 +307,16 @@ def build_message(row: OutboxMail) -> FlaskMailMessage:
         extra_headers=headers or None,
     )
     msg.msgId = row.message_id_header
+    for attachment in row.attachments:  # loaded with the batch (claim_batch), no query here
+        msg.attach(attachment.filename, attachment_content_type(attachment.content_type),
+                   attachment.data, disposition="attachment")
     return msg
+
+
+def attachment_content_type(stored: str) -> str:
+    """The Content-Type an attachment goes out with: text types say their charset (an .ics is
+    plain `text/calendar; charset=utf-8`, no `method`: a file to import, not an iTIP request)."""
+    return f"{stored}; charset=utf-8" if stored.startswith("text/") else stored
 
 
 # ---------------------------------------------------------------- the outbox cycle
@@ -342,7 +358,8 @@ def claim_batch(worker_id: str, limit: int) -> list[OutboxMail]:
             select(OutboxMail)
             .where(OutboxMail.id.in_(ids), OutboxMail.claimed_by == worker_id,
                    OutboxMail.status == MailStatus.SENDING)
-            .options(selectinload(OutboxMail.message))
+            # one statement each for the batch's messages and attachments, however many mails
+            .options(selectinload(OutboxMail.message), selectinload(OutboxMail.attachments))
             .order_by(OutboxMail.id)
         )
     )
@@ -601,6 +618,8 @@ DB_BACKOFF_MAX_SECONDS = 60
 
 def run_worker(stop: threading.Event | None = None, poll_seconds: float | None = None) -> None:
     """Loop until SIGTERM/SIGINT; finish the mail in hand, hand the rest of the batch back.
+    Each round first runs the periodic jobs that are due (app.core.jobs; JOBS_ENABLED=0 leaves
+    them to `flask jobs run` from cron), then sends what is due.
 
     A signal that arrives while the worker waits for the database (connecting, or claiming
     the next batch) ends the wait at once, so a hanging database cannot hold the worker past
@@ -629,6 +648,9 @@ def run_worker(stop: threading.Event | None = None, poll_seconds: float | None =
         while not stop.is_set():
             wait = poll
             try:
+                if current_app.config["JOBS_ENABLED"]:
+                    # The periodic jobs first, so a reminder they queue goes out this round.
+                    run_due_jobs(worker_id=worker_id, claim_context=_waiting_for_database)
                 stats = send_pending(stop=stop, worker_id=worker_id)
             except _Interrupted:
                 interrupted = True

@@ -1,8 +1,8 @@
-"""activities: activities, series, dates, roles, slots, sign-ups, calendar feeds
+"""activities: activities, series, dates, roles, slots, sign-ups with attendance, hand-overs, calendar feeds; round tables (invites, meetings, agenda)
 
 Revision ID: 0011_activities
 Revises: 0010_directory_indexes
-Create Date: 2026-12-01 21:52:54.833741
+Create Date: 2026-12-01 22:08:33.795092
 
 """
 from alembic import op
@@ -92,6 +92,7 @@ def upgrade():
     sa.Column('for_partners', sa.Boolean(), nullable=False),
     sa.Column('max_per_organisation', sa.SmallInteger(), nullable=True),
     sa.Column('auto_move_up', sa.Boolean(), nullable=False),
+    sa.Column('handover_needs_approval', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('capacity >= 0', name=op.f('ck_activity_roles_capacity_positive')),
     sa.CheckConstraint('deadline_hours >= 0', name=op.f('ck_activity_roles_deadline_positive')),
@@ -121,6 +122,16 @@ def upgrade():
     with op.batch_alter_table('activity_series', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_activity_series_activity_id'), ['activity_id'], unique=False)
 
+    op.create_table('round_table_invites',
+    sa.Column('activity_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_round_table_invites_activity_id_activities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_round_table_invites_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('activity_id', 'organisation_id', name=op.f('pk_round_table_invites'))
+    )
+    with op.batch_alter_table('round_table_invites', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_round_table_invites_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('activity_dates',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('activity_id', sa.Integer(), nullable=False),
@@ -132,7 +143,9 @@ def upgrade():
     sa.Column('cancel_reason', sa.String(length=300), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('newcomers', sa.Integer(), nullable=True),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_activity_dates_date_order')),
+    sa.CheckConstraint('newcomers >= 0', name=op.f('ck_activity_dates_newcomers_positive')),
     sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_activity_dates_activity_id_activities'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['series_id'], ['activity_series.id'], name=op.f('fk_activity_dates_series_id_activity_series'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_dates'))
@@ -149,6 +162,7 @@ def upgrade():
     sa.Column('activity_id', sa.Integer(), nullable=False),
     sa.Column('starts_at', sa.DateTime(), nullable=False),
     sa.Column('ends_at', sa.DateTime(), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_activity_slots_activity_id_activities'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['date_id'], ['activity_dates.id'], name=op.f('fk_activity_slots_date_id_activity_dates'), ondelete='CASCADE'),
@@ -161,13 +175,47 @@ def upgrade():
         batch_op.create_index('ix_activity_slots_date', ['date_id'], unique=False)
         batch_op.create_index('ix_activity_slots_starts', ['starts_at'], unique=False)
 
+    op.create_table('round_table_agenda_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('date_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('position', sa.SmallInteger(), nullable=False),
+    sa.Column('state', sa.Enum('set', 'proposed', 'accepted', 'declined', name='itemstate', native_enum=False, length=20), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('proposed_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('decline_reason', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['date_id'], ['activity_dates.id'], name=op.f('fk_round_table_agenda_items_date_id_activity_dates'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_round_table_agenda_items_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_round_table_agenda_items_organisation_id_organisations'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['proposed_by_id'], ['users.id'], name=op.f('fk_round_table_agenda_items_proposed_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_round_table_agenda_items'))
+    )
+    with op.batch_alter_table('round_table_agenda_items', schema=None) as batch_op:
+        batch_op.create_index('ix_round_table_agenda_items_date', ['date_id', 'position'], unique=False)
+
+    op.create_table('round_table_meetings',
+    sa.Column('date_id', sa.Integer(), nullable=False),
+    sa.Column('proposals_until', sa.DateTime(), nullable=True),
+    sa.Column('invited_at', sa.DateTime(), nullable=True),
+    sa.Column('minutes', sa.Text(), nullable=False),
+    sa.Column('minutes_published_at', sa.DateTime(), nullable=True),
+    sa.Column('minutes_published_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['date_id'], ['activity_dates.id'], name=op.f('fk_round_table_meetings_date_id_activity_dates'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['minutes_published_by_id'], ['users.id'], name=op.f('fk_round_table_meetings_minutes_published_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('date_id', name=op.f('pk_round_table_meetings'))
+    )
     op.create_table('activity_signups',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slot_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('delegate_name', sa.String(length=120), nullable=False),
-    sa.Column('state', sa.Enum('confirmed', 'waiting', 'offered', 'cancelled', 'removed', 'declined', 'expired', name='signupstate', native_enum=False, length=20), nullable=False),
+    sa.Column('state', sa.Enum('confirmed', 'waiting', 'offered', 'cancelled', 'removed', 'declined', 'expired', 'handed_over', name='signupstate', native_enum=False, length=20), nullable=False),
     sa.Column('queue_no', sa.Integer(), nullable=True),
     sa.Column('offered_at', sa.DateTime(), nullable=True),
     sa.Column('offer_expires_at', sa.DateTime(), nullable=True),
@@ -178,7 +226,15 @@ def upgrade():
     sa.Column('added_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('attendance', sa.Enum('present', 'absent', 'excused', name='attendance', native_enum=False, length=20), nullable=True),
+    sa.Column('attendance_at', sa.DateTime(), nullable=True),
+    sa.Column('attendance_by_id', sa.Integer(), nullable=True),
+    sa.Column('minutes', sa.Integer(), nullable=True),
+    sa.Column('minutes_reason', sa.String(length=200), nullable=False),
+    sa.Column('walk_in', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('minutes >= 0', name=op.f('ck_activity_signups_minutes_positive')),
     sa.ForeignKeyConstraint(['added_by_id'], ['users.id'], name=op.f('fk_activity_signups_added_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['attendance_by_id'], ['users.id'], name=op.f('fk_activity_signups_attendance_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_activity_signups_organisation_id_organisations'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['slot_id'], ['activity_slots.id'], name=op.f('fk_activity_signups_slot_id_activity_slots'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_activity_signups_user_id_users'), ondelete='SET NULL'),
@@ -192,11 +248,43 @@ def upgrade():
         batch_op.create_index('ix_activity_signups_slot_state', ['slot_id', 'state'], unique=False)
         batch_op.create_index('ix_activity_signups_user_state', ['user_id', 'state'], unique=False)
 
+    op.create_table('activity_handovers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('signup_id', sa.Integer(), nullable=False),
+    sa.Column('slot_id', sa.Integer(), nullable=False),
+    sa.Column('from_user_id', sa.Integer(), nullable=True),
+    sa.Column('to_user_id', sa.Integer(), nullable=True),
+    sa.Column('open_signup_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.Enum('open', 'pending', 'done', 'withdrawn', 'refused', 'expired', name='handoverstate', native_enum=False, length=20), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('taken_by_id', sa.Integer(), nullable=True),
+    sa.Column('taken_at', sa.DateTime(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_activity_handovers_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['from_user_id'], ['users.id'], name=op.f('fk_activity_handovers_from_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['signup_id'], ['activity_signups.id'], name=op.f('fk_activity_handovers_signup_id_activity_signups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['slot_id'], ['activity_slots.id'], name=op.f('fk_activity_handovers_slot_id_activity_slots'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['taken_by_id'], ['users.id'], name=op.f('fk_activity_handovers_taken_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['to_user_id'], ['users.id'], name=op.f('fk_activity_handovers_to_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_handovers')),
+    sa.UniqueConstraint('open_signup_id', name='uq_activity_handovers_open')
+    )
+    with op.batch_alter_table('activity_handovers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activity_handovers_signup_id'), ['signup_id'], unique=False)
+        batch_op.create_index('ix_activity_handovers_slot_state', ['slot_id', 'state'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('activity_handovers', schema=None) as batch_op:
+        batch_op.drop_index('ix_activity_handovers_slot_state')
+        batch_op.drop_index(batch_op.f('ix_activity_handovers_signup_id'))
+
+    op.drop_table('activity_handovers')
     with op.batch_alter_table('activity_signups', schema=None) as batch_op:
         batch_op.drop_index('ix_activity_signups_user_state')
         batch_op.drop_index('ix_activity_signups_slot_state')
@@ -204,6 +292,11 @@ def downgrade():
         batch_op.drop_index('ix_activity_signups_offer_due')
 
     op.drop_table('activity_signups')
+    op.drop_table('round_table_meetings')
+    with op.batch_alter_table('round_table_agenda_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_round_table_agenda_items_date')
+
+    op.drop_table('round_table_agenda_items')
     with op.batch_alter_table('activity_slots', schema=None) as batch_op:
         batch_op.drop_index('ix_activity_slots_starts')
         batch_op.drop_index('ix_activity_slots_date')
@@ -216,6 +309,10 @@ def downgrade():
         batch_op.drop_index('ix_activity_dates_activity_start')
 
     op.drop_table('activity_dates')
+    with op.batch_alter_table('round_table_invites', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_round_table_invites_organisation_id'))
+
+    op.drop_table('round_table_invites')
     with op.batch_alter_table('activity_series', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_activity_series_activity_id'))
 

@@ -49,8 +49,6 @@ def test_places_then_waiting_list_with_positions(app, make, office):
         assert len(_mails("activity_signed_up")) == 2 and len(_mails("activity_waiting")) == 3
         # the calendar entry rides along with the "signed up" mail
         mail = _mails("activity_signed_up", people[0].id)[0]
-        if not hasattr(mail, "attachments"):
-            return  # TEMPORARY until the outbox carries attachments
         assert mail.attachments and mail.attachments[0].filename.endswith(".ics")
         assert b"BEGIN:VEVENT" in mail.attachments[0].data and b"TZID=Europe/Berlin" in mail.attachments[0].data
 
@@ -75,9 +73,7 @@ def test_whole_series_is_per_date(app, make, office):
         assert [s.state for s in got] == [SignupState.CONFIRMED, SignupState.WAITING, SignupState.CONFIRMED]
         # one mail for the confirmed dates (with both in the calendar file), one for the waiting one
         mail = _mails("activity_signed_up", b.id)
-        assert len(mail) == 1
-        if hasattr(mail[0], "attachments"):  # TEMPORARY until the outbox carries attachments
-            assert mail[0].attachments[0].data.count(b"BEGIN:VEVENT") == 2
+        assert len(mail) == 1 and mail[0].attachments[0].data.count(b"BEGIN:VEVENT") == 2
         assert len(_mails("activity_waiting", b.id)) == 1
 
 
@@ -359,3 +355,29 @@ def test_rolled_back_signup_leaves_nothing(app, make, office):
         assert db.session.scalar(select(func.count()).select_from(Signup).where(
             Signup.slot_id.in_(act.slot_ids[0]))) == 0
         assert len(_mails("activity_signed_up", v.id)) == 1
+
+
+def test_more_capacity_offers_the_new_places_in_order(app, make, office):
+    act = make.activity(office, roles=(("Tutor", 1),))
+    a, b, c, d = (make.full_volunteer(office) for _ in range(4))
+    with app.test_request_context():
+        for p in (a, b, c, d):
+            svc.sign_up(_user(p.id), [act.slot])
+        role = db.session.get(Role, act.role_ids[0])
+        role.capacity = 3
+        assert svc.hand_on_free_places([act.slot]) == 2
+        db.session.commit()
+        assert [st for _, st, _ in _states(act.slot)] == ["confirmed", "offered", "offered", "waiting"]
+
+
+def test_nothing_is_offered_on_a_cancelled_date(app, make, office):
+    act = make.activity(office, roles=(("Tutor", 1),))
+    a, b = make.full_volunteer(office), make.full_volunteer(office)
+    with app.test_request_context():
+        sa = svc.sign_up(_user(a.id), [act.slot])[0]
+        svc.sign_up(_user(b.id), [act.slot])
+        db.session.get(ActivityDate, act.date_ids[0]).cancelled_at = utcnow()
+        db.session.commit()
+        svc.cancel(_user(a.id), sa.id)
+        assert [st for _, st, _ in _states(act.slot)] == ["cancelled", "waiting"]
+        assert _mails("activity_offer") == []
