@@ -100,3 +100,12 @@ def test_delegates_reminded_through_their_contact(app, make):
         assert mail.user_id == contact.id
         assert "Amina Haddad" in mail.body_text and "Jonas Becker" in mail.body_text
         assert send_reminders() == 0
+
+
+def test_runs_in_the_worker_without_a_request(app, make):
+    office = make.office()
+    act = make.activity(office, days_ahead=1)
+    _signed_up_long_ago(app, make.full_volunteer(office), act.slot)
+    with app.app_context():  # the mail worker's periodic job has no request
+        assert send_reminders() == 1
+        assert "/my/activities" in _reminders()[0].body_text
