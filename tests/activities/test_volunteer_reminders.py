@@ -47,8 +47,9 @@ def test_two_runs_queue_one_mail_in_the_persons_language(app, make):
 
 def test_lead_time_per_activity_and_default(app, make):
     office = make.office()
-    soon = make.activity(office, title="Bald", days_ahead=3)  # default 2 days: not yet
-    early = make.activity(office, title="Früh", days_ahead=4)
+    at = utcnow().replace(microsecond=0)
+    soon = make.activity(office, title="Bald", dates=[at + timedelta(days=3)])  # default 2 days: not yet
+    early = make.activity(office, title="Früh", dates=[at + timedelta(days=4)])
     with app.app_context():
         db.session.get(Activity, early.id).reminder_days = 5
         db.session.commit()
@@ -57,8 +58,8 @@ def test_lead_time_per_activity_and_default(app, make):
     with app.test_request_context():
         assert send_reminders() == 1
         assert "Früh" in _reminders()[0].subject
-        assert send_reminders(now=utcnow() + timedelta(days=1, hours=1)) == 1  # "Bald" is now 2 days away
-        assert send_reminders(now=utcnow() + timedelta(days=1, hours=2)) == 0
+        assert send_reminders(now=at + timedelta(days=1, hours=1)) == 1  # "Bald" is now < 2 days away
+        assert send_reminders(now=at + timedelta(days=1, hours=2)) == 0
 
 
 def test_no_reminder_for_cancelled_date_or_signup_or_past(app, make):
