@@ -205,6 +205,20 @@ class Config:
     # `flask jobs run` from cron.
     JOBS_ENABLED = _bool("JOBS_ENABLED", True)
 
+    # Cached public activity pages and API answers (app.activities.cache). SimpleCache is per
+    # process (correct with several workers: keys carry a version read from the database);
+    # RedisCache with CACHE_REDIS_URL shares one cache between processes.
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "willkommen:")
+    CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 300)
+    CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 2000)  # SimpleCache: entries per process
+    # How long a cached page may live at most (what changes with the clock alone: a date that
+    # has begun, a deadline that has passed); every change of data drops it at once anyway.
+    ACTIVITY_CACHE_SECONDS = _int("ACTIVITY_CACHE_SECONDS", 60)
+    # Cache-Control max-age of the public API's answers.
+    API_MAX_AGE = _int("API_MAX_AGE", 60)
+
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_FIX = _int("PROXY_FIX", 0)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -55,7 +55,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
             "counts on its own and the limits multiply; use redis:// for more than one process."
         )
 
-    from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from app.extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
@@ -63,6 +63,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
 
     from app.core.i18n import select_locale, select_timezone
 
@@ -93,6 +94,11 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(mydata_bp)
     app.register_blueprint(activities_bp)
+
+    from app.activities.api import bp as api_bp
+
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # GET only, no session: nothing to forge
 
     from app.accounts.cli import users_cli
     from app.core.cli import register_cli

@@ -1,5 +1,6 @@
 """Every Flask extension is created here, once, without an app; create_app() binds them."""
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -31,3 +32,5 @@ csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Rendered public pages and API answers (app.activities.cache); SimpleCache or Redis by config.
+cache = Cache()

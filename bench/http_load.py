@@ -4,17 +4,25 @@
     .venv/bin/python bench/http_load.py [--workers 2] [--seconds 10] [--volunteers 2000]
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench .venv/bin/python bench/http_load.py
 
-The aim for daily pages is 1,000 requests/s on two cores. wrk runs on the same two cores, so the
-figures here are a lower bound."""
+After `seed-demo` it adds 500 published activities (one festival with 30 shifts) and a roster of
+300 on one slot (bench/activity_data.py, set-based), then serves the app under gunicorn beside a
+bare Flask "hello" app (bench/hello_app.py) under the same settings, and loads each with wrk on
+loopback in the same run. Printed per page: requests/s, p50 and p95 latency, and the ratio to
+hello. wrk runs on the same two cores, so the figures are a lower bound.
+
+The aims: anonymous start page, activity list, activity page and API at least 40 % of hello;
+daily pages (the logged-in activity page, the roster) 1,000 requests/s on two cores."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -25,6 +33,78 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import csrf_token, database_url, free_port  # noqa: E402
+
+LUA_REPORT = """
+done = function(summary, latency, requests)
+  io.write(string.format("P50 %d\\nP95 %d\\n", latency:percentile(50), latency:percentile(95)))
+end
+"""
+LUA_POST = """
+wrk.method = "POST"
+wrk.body = "{body}"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+"""
+
+
+def _serve(module: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", module], env=env, cwd=ROOT)
+
+
+def _wait(url: str) -> None:
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
+
+
+def _login(base: str, email: str) -> tuple[urllib.request.OpenerDirector, CookieJar]:
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login").read().decode()
+    data = urllib.parse.urlencode({"email": email, "password": "willkommen-demo",
+                                   "csrf_token": csrf_token(page)}).encode()
+    opener.open(base + "/login", data=data)
+    return opener, jar
+
+
+def _cookie(jar: CookieJar) -> str:
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _wrk(url: str, seconds: int, cookie: str | None = None, script: str = "") -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script + LUA_REPORT)
+        lua = f.name
+    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", lua, url]
+    if cookie:
+        cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    os.unlink(lua)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": int(re.search(r"P50 (\d+)", out).group(1)) / 1000,
+            "p95": int(re.search(r"P95 (\d+)", out).group(1)) / 1000,
+            "errors": int(errors.group(1)) if errors else 0}
+
+
+def _line(name: str, r: dict, hello: float | None) -> str:
+    ratio = f"{100 * r['rps'] / hello:5.1f} % of hello" if hello else ""
+    return (f"{name:<44} {r['rps']:>8.0f} req/s   p50 {r['p50']:6.2f} ms   p95 {r['p95']:6.2f} ms   {ratio}"
+            + (f"   NON-2xx/3xx: {r['errors']}" if r["errors"] else ""))
+
+
+def _route(flask: list[str], env: dict, endpoint: str) -> str | None:
+    out = subprocess.run(flask + ["routes"], env=env, cwd=ROOT, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and parts[0] == endpoint:
+            return parts[-1]
+    return None
 
 
 def main() -> None:
@@ -49,41 +129,63 @@ def main() -> None:
     subprocess.run(flask + ["db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run(flask + ["seed-demo", "--volunteers", str(args.volunteers)], env=env, cwd=ROOT,
                    check=True, capture_output=True)
-    port = free_port()
-    gunicorn = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)
+    data = json.loads(subprocess.run([sys.executable, "-m", "bench.activity_data"], env=env, cwd=ROOT, check=True,
+                                     capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    roster_rule = _route(flask, env, "activities.manage_roster")
+    if not _route(flask, env, "activities.mine"):
+        print("note: activities.mine is not in the app yet; a stand-in route serves the mails' link")
+    port, hello_port = free_port(), free_port()
+    gunicorn = _serve("bench.app_wsgi:app", port, args.workers, env)
+    hello_server = _serve("bench.hello_app:app", hello_port, args.workers, env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        jar = CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        page = opener.open(base + "/login").read().decode()
-        token = csrf_token(page)
-        data = urllib.parse.urlencode({"email": "koordination.brackel-aplerbeck@willkommen.example",
-                                       "password": "willkommen-demo", "csrf_token": token}).encode()
-        opener.open(base + "/login", data=data)
-        cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-        print(f"database: {url.split(':')[0]}, gunicorn workers: {args.workers}, {args.volunteers} volunteers")
-        for path, auth in [("/healthz", False), ("/login", False), ("/", False), ("/home", True),
-                           ("/offices/", True), ("/offices/1", True)]:
-            cmd = ["wrk", "-t2", "-c16", f"-d{args.seconds}s", base + path]
-            if auth:
-                cmd[1:1] = ["-H", f"Cookie: {cookie}"]
-            out = subprocess.run(cmd, capture_output=True, text=True).stdout
-            rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
-            latency = re.search(r"Latency\s+(\S+)", out).group(1)
-            errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-            print(f"{path:<14} {float(rps):>8.0f} req/s   mean latency {latency}"
-                  + (f"   NON-2xx: {errors.group(1)}" if errors else ""))
+        _wait(base + "/healthz")
+        _wait(f"http://127.0.0.1:{hello_port}/")
+        print(f"database: {url.split(':')[0]}, gunicorn workers: {args.workers}, {args.volunteers} volunteers, "
+              f"{data['activities']} activities, {data['slots']} slots, {data['signups']} sign-ups")
+        hello = _wrk(f"http://127.0.0.1:{hello_port}/", args.seconds)
+        print(_line("hello (bare Flask)", hello, None))
+        h = hello["rps"]
+        # a logged-in volunteer (on two of the festival's shifts) and a coordinator
+        _opener, vjar = _login(base, "ehrenamt001@willkommen.example")
+        vcookie = _cookie(vjar)
+        copener, cjar = _login(base, "koordination.brackel-aplerbeck@willkommen.example")
+        ccookie = _cookie(cjar)
+        for name, path, cookie in [
+            ("anonymous start page /", "/", None),
+            ("anonymous activity list /activities/", "/activities/", None),
+            ("anonymous list, filtered (kind, free)", "/activities/?kind=language_cafe&free=1", None),
+            ("anonymous activity page", f"/activities/{data['activity']}", None),
+            ("anonymous festival page (30 roles)", f"/activities/{data['festival']}", None),
+            ("API list /api/v1/activities", "/api/v1/activities", None),
+            ("API one activity", f"/api/v1/activities/{data['activity']}", None),
+            ("logged-in activity page, 30 roles", f"/activities/{data['festival']}", vcookie),
+            ("logged-in activity list", "/activities/", vcookie),
+            ("/home (volunteer)", "/home", vcookie),
+        ]:
+            print(_line(name, _wrk(base + path, args.seconds, cookie), h))
+        if roster_rule:
+            path = (roster_rule.replace("<int:activity_id>", str(data["roster_activity"]))
+                    .replace("<int:role_id>", str(data["roster_role"])).replace("<int:slot_id>", str(data["roster_slot"])))
+            if "<" in path:
+                print(f"{'roster of 300':<44} not available: can't fill in {roster_rule}")
+            else:
+                print(_line(f"roster of 300 ({path})", _wrk(base + path, args.seconds, ccookie), h))
+        else:
+            print(f"{'roster of 300':<44} not available (activities.manage_roster is not in this app yet)")
+        # The sign-up POST: the volunteer asks again for a slot they already hold (lock, rules,
+        # commit, redirect); the first request signs them up.
+        vopener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(vjar))
+        page = vopener.open(base + f"/activities/{data['post_activity']}").read().decode()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({"slot": data["post_slot"], "csrf_token": token})
+        r = _wrk(base + f"/activities/{data['post_activity']}/roles/{data['post_role']}/signup", args.seconds,
+                 _cookie(vjar), LUA_POST.format(body=body))
+        print(_line("sign-up POST (volunteer, one date)", r, h))
     finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=10)
+        for server in (gunicorn, hello_server):
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=10)
         if tmp:
             tmp.cleanup()
 

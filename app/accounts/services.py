@@ -83,7 +83,8 @@ def find_by_email(email: str) -> User | None:
 
 # ---------------------------------------------------------------- registration and confirmation
 def register(name: str, email: str, password: str, locale: str = "de", *,
-             privacy_text_id: int | None = None, contact: bool = False) -> User | None:
+             privacy_text_id: int | None = None, contact: bool = False,
+             next_path: str | None = None) -> User | None:
     """Create a volunteer account and queue the confirmation mail, in one transaction, with the
     accepted version of the privacy notice (and the optional "contact" consent if ticked)
     recorded beside it.
@@ -91,7 +92,9 @@ def register(name: str, email: str, password: str, locale: str = "de", *,
     `privacy_text_id` is the version the form showed; if a newer one came out meanwhile,
     AccountError("privacy-changed", field="privacy") asks to read it first (nothing is stored).
     A known address creates nothing; its owner gets a hint mail instead. Returns the new user
-    or None (callers must not show the difference)."""
+    or None (callers must not show the difference). `next_path` (a safe same-site path, e.g. the
+    activity the person wanted to sign up for) rides in the confirmation link, so confirming
+    leads back there."""
     from app.people.consent import current_texts, record_consent
     from app.people.models import ConsentPurpose
 
@@ -124,14 +127,15 @@ def register(name: str, email: str, password: str, locale: str = "de", *,
     record_consent(user.id, ConsentPurpose.PRIVACY, True, privacy, commit=False)
     if contact:
         record_consent(user.id, ConsentPurpose.CONTACT, True, texts[ConsentPurpose.CONTACT], commit=False)
-    queue_confirmation(user)
+    queue_confirmation(user, next_path=next_path)
     db.session.commit()
     return user
 
 
-def queue_confirmation(user: User) -> None:
+def queue_confirmation(user: User, next_path: str | None = None) -> None:
     max_age = current_app.config["CONFIRM_LINK_MAX_AGE"]
-    token = make_token(CONFIRM, u=user.id, e=user.email)
+    extra = {"n": next_path} if next_path else {}
+    token = make_token(CONFIRM, u=user.id, e=user.email, **extra)
     queue_mail_to_user("confirm_address", user, {
         "link": external_url("accounts.confirm_email", token=token),
         "hours": max_age // 3600,
@@ -160,6 +164,19 @@ def confirm_email(token: str) -> User:
         user.confirmed_at = utcnow()
         db.session.commit()
     return user
+
+
+def confirmation_next(token: str) -> str | None:
+    """The page the person wanted when they registered (carried in the signed link), if any.
+    Only same-site paths: the value is checked again here, whatever the link says."""
+    from app.core.safe_redirect import safe_next
+
+    try:
+        data = read_token(CONFIRM, token, current_app.config["CONFIRM_LINK_MAX_AGE"])
+    except TokenError:
+        return None
+    value = data.payload.get("n")
+    return safe_next(value) if isinstance(value, str) else None
 
 
 # ---------------------------------------------------------------- log-in

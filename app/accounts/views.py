@@ -88,20 +88,21 @@ def register():
 
     form = RegisterForm()
     texts = current_texts()
+    next_path = safe_next(request.args.get("next"))  # e.g. the activity they want to sign up for
     if form.validate_on_submit():
         try:
             services.register(form.name.data, form.email.data, form.password.data, locale=select_locale(),
                               privacy_text_id=int(form.privacy_text.data) if form.privacy_text.data else None,
-                              contact=bool(form.contact.data))
+                              contact=bool(form.contact.data), next_path=next_path)
         except services.AccountError:
             form.privacy.errors.append(_("The privacy notice has just been changed. Please read the new version and tick the box again."))
             form.privacy.data = False
         else:
-            return render_template("accounts/check_mail.html", email=form.email.data)
+            return render_template("accounts/check_mail.html", email=form.email.data, next_path=next_path)
     form.privacy_text.data = str(texts[ConsentPurpose.PRIVACY].id)
     locale = select_locale()
     contact_text = texts[ConsentPurpose.CONTACT]
-    return render_template("accounts/register.html", form=form,
+    return render_template("accounts/register.html", form=form, next_path=next_path,
                            contact_hint=plain_text(contact_text.body(locale)))
 
 
@@ -112,9 +113,10 @@ def confirm_email(token: str):
     except TokenError as exc:
         return _token_error(exc, "accounts.unconfirmed" if current_user.is_authenticated else "accounts.login")
     flash(_("Thank you, your e-mail address is confirmed."), "success")
+    next_path = services.confirmation_next(token)
     if current_user.is_authenticated and current_user.id == user.id:
-        return redirect(url_for("accounts.dashboard"))
-    return redirect(url_for("accounts.login"))
+        return redirect(next_path or url_for("accounts.dashboard"))
+    return redirect(url_for("accounts.login", next=next_path))
 
 
 @bp.route("/unconfirmed", methods=["GET", "POST"])
@@ -154,7 +156,7 @@ def login():
         else:
             target = safe_next(request.args.get("next")) or url_for("accounts.dashboard")
             return _logged_in(result.user, form.remember.data, target, result.device_cookie)
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, next_path=safe_next(request.args.get("next")))
 
 
 def _logged_in(user: User, remember: bool, target: str, device_cookie: str | None):

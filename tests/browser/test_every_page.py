@@ -27,10 +27,12 @@ pytestmark = pytest.mark.browser
 # Never crawled: signed-token links (mailed, tested where they are built), the static files, the
 # health check, and files (checked separately below for status and content type).
 SKIP = {"static", "core.healthz", "people.directory_export", "mydata.download",
+        "api.activities", "api.activity", "api.unknown",  # JSON: tests/activities/public_api_test.py
         # calendar files: tests/activities/test_volunteer_calendar.py
         "activities.ics", "activities.signup_ics", "activities.feed"}
 
-PUBLIC = {"core.privacy", "core.impressum", "partners.public_list", "people.show_consent_text"}
+PUBLIC = {"core.privacy", "core.impressum", "partners.public_list", "people.show_consent_text",
+          "activities.index", "activities.detail"}
 GUEST_ONLY = {"accounts.login", "accounts.register", "accounts.forgot_password", "partners.register"}
 STAFF = {"offices.list_offices", "offices.show_office", "mail.messages", "mail.message_log",
          "people.compose_message", "people.organisations", "people.organisation_detail",
@@ -107,12 +109,13 @@ def build_world(make, app) -> dict:
     users = {"unconfirmed": unconfirmed, "no_profile": no_profile, "volunteer": volunteer,
              "partner": approved.contacts[0], "pending_partner": pending.contacts[0],
              "coordinator": coordinator, "admin": admin}
+    activity = make.activity(north, title="Sprachcafé Nord", dates=2, roles=(("Gastgeber", 2), ("Küche", 1)))
     values = {"office_id": [north.id], "satellite_id": [satellite_id], "user_id": [volunteer.id],
               "message_id": [message_id], "org_id": [approved.id, pending.id],
               "list_name": [ChoiceItem.SKILLS, ChoiceItem.NEED_CATEGORIES], "item_id": [0], "items": items,
               "purpose": ["contact"], "version": [1], "section": list(SECTIONS),
               "kind": ["colleague_invited"], "locale": ["de"],
-              "activity_id": [round_table.id], "role_id": round_table.role_ids}
+              "activity_id": [activity.id, round_table.id], "role_id": round_table.role_ids}
     return {"users": users, "values": values, "no_profile_id": no_profile.id}
 
 
@@ -174,7 +177,7 @@ def expected_status(endpoint: str, role: str) -> set[int]:
     if endpoint == "activities.delegates":  # partner contacts of an approved organisation
         if role == "unconfirmed":
             return {302}
-        return {200} if role == "partner" else {403}
+        return {200, 404} if role == "partner" else {403}  # 404: the round table's role on another activity
     if endpoint == "mydata.delete_account":
         return {403} if staff else {200}
     if endpoint == "people.renew_consents":

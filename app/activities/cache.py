@@ -1,0 +1,184 @@
+"""Cached anonymous pages and API answers of the activities, dropped the moment anything they show
+changes — in every app process.
+
+The cache (Flask-Caching: a per-process SimpleCache by default, Redis with CACHE_TYPE=RedisCache
+and CACHE_REDIS_URL) holds rendered bodies under keys that begin with a *version*: one number in
+the database (`activity_cache_version`, one row), read with one primary-key SELECT per request.
+Every commit that changes an activity, its dates, roles or sign-ups — services say so with
+`events.changed()`; a flush of such a row (or of an office, satellite, district or organisation
+whose name or address a page shows) counts too — adds one to it right after the commit, so the
+next request in any process builds new keys and old entries are never read again (they age out).
+
+A stale entry can't be stored under the new version: a request that read the old version
+before the commit stores under the old key, which nobody asks for afterwards.
+
+Pages for people who are logged in (or have a flash message waiting) never come from here."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+
+from flask import current_app, g, has_app_context
+from sqlalchemy import Column, Integer, Table, event, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.activities.events import on_change
+from app.extensions import cache, db
+
+log = logging.getLogger(__name__)
+
+cache_version = Table(
+    "activity_cache_version",
+    db.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False, default=0),
+)
+_ROW = 1
+_FLAG = "activity_cache_dirty"
+
+
+_READ = "SELECT version FROM activity_cache_version WHERE id = 1"
+
+
+def current_version() -> int:
+    """The version for this request: read once (one short primary-key statement on the
+    request's own connection, no ORM), then kept in `g`."""
+    v = g.get("_activity_cache_version")
+    if v is None:
+        try:
+            v = db.session.connection().exec_driver_sql(_READ).scalar()
+        except SQLAlchemyError:
+            db.session.rollback()
+            raise
+        v = g._activity_cache_version = int(v or 0)
+    return v
+
+
+def bump() -> None:
+    """Add one to the version in its own short transaction (called after a commit)."""
+    try:
+        with db.engine.begin() as conn:
+            if conn.execute(update(cache_version).where(cache_version.c.id == _ROW)
+                            .values(version=cache_version.c.version + 1)).rowcount == 0:
+                conn.execute(cache_version.insert().values(id=_ROW, version=1))
+    except IntegrityError:  # two first bumps at once: the other inserted it
+        with db.engine.begin() as conn:
+            conn.execute(update(cache_version).where(cache_version.c.id == _ROW)
+                         .values(version=cache_version.c.version + 1))
+    except SQLAlchemyError as exc:  # the database is away: entries still expire by time
+        log.warning("could not bump the activity cache version: %s", exc)
+    if has_app_context():
+        g.pop("_activity_cache_version", None)
+
+
+_local = threading.local()
+
+
+@on_change
+def _activities_changed(activity_ids: set[int]) -> None:
+    bump()
+    _local.bumped = True  # this commit's flag (below) needs no second bump
+
+
+# Rows whose changes show on the public pages although a service may not have said so: an
+# activity's own rows count as changed(activity_id) (one bump with the service's own call), an
+# office, satellite, district or organisation (names and addresses on the pages) as a flag.
+def _activity_id_of(obj) -> int | None:
+    from app.activities.models import Activity, ActivityDate, DateSeries, Role, Signup, Slot
+
+    if isinstance(obj, Signup):
+        return 0  # its activity is a query away: the flag
+    if isinstance(obj, Activity):
+        return obj.id or 0
+    if isinstance(obj, (ActivityDate, DateSeries, Role, Slot)):
+        return obj.activity_id or 0
+    return None
+
+
+def _places() -> tuple[type, ...]:
+    from app.offices.models import District, Office, SatelliteLocation
+    from app.people.models import Organisation
+
+    return (Office, SatelliteLocation, District, Organisation)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, flush_context, instances) -> None:
+    from app.activities.events import changed
+
+    places = None
+    for group in (session.new, session.dirty, session.deleted):
+        for obj in group:
+            activity_id = _activity_id_of(obj)
+            if activity_id:
+                changed(activity_id, session=session)
+                continue
+            if activity_id == 0:  # a new activity (no id before this flush), a sign-up
+                session.info[_FLAG] = True
+                continue
+            places = places or _places()
+            if isinstance(obj, places):
+                session.info[_FLAG] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    # Runs after events' own after_commit listener (registered first, on import).
+    bumped, _local.bumped = getattr(_local, "bumped", False), False
+    if session.info.pop(_FLAG, False) and not bumped:
+        bump()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_FLAG, None)
+
+
+# In front of Flask-Caching: this process's own entries as they are (SimpleCache pickles every
+# value on the way in and out, a few hundred microseconds for a page). Keys carry the version,
+# so an entry here is never stale; it lives ACTIVITY_CACHE_SECONDS at most, and the oldest go
+# first beyond CACHE_THRESHOLD entries.
+_lock = threading.Lock()
+
+
+def _entries() -> "OrderedDict[str, tuple[float, object]]":
+    store = current_app.extensions.get("activity_cache_local")
+    if store is None:
+        store = current_app.extensions["activity_cache_local"] = OrderedDict()
+    return store
+
+
+def get(key: str):
+    mine = _entries()
+    hit = mine.get(key)
+    if hit is not None:
+        if hit[0] > time.monotonic():
+            return hit[1]
+        with _lock:
+            mine.pop(key, None)
+    if current_app.config.get("CACHE_TYPE") in ("SimpleCache", "simple", "NullCache", "null"):
+        return None  # nothing shared behind it
+    value = cache.get(key)
+    if value is not None:
+        _remember(key, value, current_app.config["ACTIVITY_CACHE_SECONDS"])
+    return value
+
+
+def put(key: str, value, timeout: int | None = None) -> None:
+    timeout = timeout if timeout is not None else current_app.config["ACTIVITY_CACHE_SECONDS"]
+    _remember(key, value, timeout)
+    if current_app.config.get("CACHE_TYPE") not in ("SimpleCache", "simple", "NullCache", "null"):
+        cache.set(key, value, timeout=timeout)
+
+
+def _remember(key: str, value, timeout: int) -> None:
+    limit = int(current_app.config.get("CACHE_THRESHOLD", 2000))
+    mine = _entries()
+    with _lock:
+        mine[key] = (time.monotonic() + timeout, value)
+        mine.move_to_end(key)
+        while len(mine) > limit:
+            mine.popitem(last=False)
