@@ -116,3 +116,25 @@ def test_home_shows_the_next_three_dates(app, client, make, auth):
 
 def test_mine_needs_log_in(client):
     assert client.get("/my/activities").status_code == 302
+
+
+def test_cancel_from_my_activities_comes_back_here(app, client, make, auth):
+    from tests.conftest import csrf_from
+
+    office = make.office()
+    act = make.activity(office, title="Brückenfest", roles=(("Stand", 1),))
+    me, next_in_line = make.full_volunteer(office), make.full_volunteer(office)
+    [mine] = sign_up(app, me, act.slot)
+    [waiting] = sign_up(app, next_in_line, act.slot)
+    auth.login(me)
+    html = client.get("/my/activities").get_data(as_text=True)
+    assert f'action="/activities/signups/{mine}/cancel"' in html
+    assert 'name="next" value="/my/activities"' in html
+    done = client.post(f"/activities/signups/{mine}/cancel",
+                       data={"csrf_token": csrf_from(html), "next": "/my/activities"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/my/activities")
+    with app.app_context():
+        assert db.session.get(Signup, mine).state == SignupState.CANCELLED
+        assert db.session.get(Signup, waiting).state == SignupState.OFFERED
+    html = client.get("/my/activities").get_data(as_text=True)
+    assert "Brückenfest" not in html.split('id="past"')[0]

@@ -72,10 +72,20 @@ def test_my_activities_and_for_me_on_a_phone(app, make, live_server, new_context
     expect(page.locator(".calendar-feed")).to_be_hidden()
     page.emulate_media(media="screen")
 
+    # give back a place: asked first, then back here with the date gone
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(".my-dates > li").filter(has=page.locator(".tag-ok")).first.get_by_role(
+        "button", name=re.compile("^Meinen Platz absagen")).click()
+    expect(page.locator(".flash")).to_contain_text("nicht mehr angemeldet")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Meine Aktivitäten")
+    expect(cards).to_have_count(3)
+    no_sideways_scroll(page)
+    check(page, "/my/activities after cancelling")
+
     page.get_by_role("link", name="Plätze finden, die zu Ihnen passen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Plätze für mich")
-    expect(page.locator(".for-me-entry")).to_have_count(1)
-    expect(page.locator(".for-me-reasons")).to_contain_text(re.compile(r"Sie sprechen Deutsch · .*tag abends passt"))
+    expect(page.locator(".for-me-entry")).to_have_count(2)  # the café, and the date just given back
+    expect(page.locator(".for-me-entry").filter(has=page.get_by_role("heading", name="Sprachcafé Brackel")).locator(".for-me-reasons")).to_contain_text(re.compile(r"Sie sprechen Deutsch · .*tag abends passt"))
     no_sideways_scroll(page)
     check(page, "/my/activities/for-me on a phone")
 
