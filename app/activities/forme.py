@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, literal, or_, select, union_all
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
 from app.activities.models import (ACTIVE, Activity, ActivityDate, ActivityState, Role, Signup, Slot,
                                    activity_languages)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import String, case, delete, func, literal, select, type_coerce, union_all
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager
 
 from app.activities.models import (ACTIVE, HOLDING, Activity, ActivityDate, ActivityState, CalendarFeed, Role,
                                    Signup, SignupState, Slot)

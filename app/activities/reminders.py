@@ -15,7 +15,7 @@ from typing import Iterator
 
 from flask_babel import force_locale
 from sqlalchemy import func, or_, and_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
 from app.accounts.models import User
 from app.activities.models import Activity, ActivityDate, ActivityState, Role, Signup, SignupState, Slot

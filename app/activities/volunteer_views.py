@@ -4,8 +4,6 @@ files and the private feed, and partner contacts registering round-table delegat
 Thin: the reading lives in `mine` and `forme`, every change in `signup`."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,7 +14,7 @@ from app.accounts.models import Role as AccountRole
 from app.activities import bp, calendar, forme, mine
 from app.activities import signup as services
 from app.activities.texts import when_text
-from app.activities.models import ACTIVE, Activity, ActivityDate, ActivityState, Role, Signup, SignupState, Slot
+from app.activities.models import ACTIVE, Activity, ActivityState, Role, Signup, SignupState, Slot
 from app.core.permissions import confirmed_required
 from app.core.timeutil import utcnow
 from app.extensions import db

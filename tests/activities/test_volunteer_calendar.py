@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 
 from icalendar import Calendar
-from sqlalchemy import select
 
 from app.activities.models import ActivityDate, CalendarFeed
 from app.activities.structure import sync_slots

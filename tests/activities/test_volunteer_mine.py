@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.activities import signup as svc
 from app.activities.models import ActivityDate, Signup, SignupState, Slot
