@@ -5,6 +5,7 @@ bp = Blueprint("activities", __name__, template_folder="templates")
 
 # one blueprint, views split by concern
 from app.activities import audit_labels, jobs, mailkinds  # noqa: E402,F401
+from app.activities import mine, reminders, volunteer_views  # noqa: E402,F401
 from app.activities import public_views  # noqa: E402,F401
 from app.activities import manage_views  # noqa: E402,F401
 from app.activities import demo  # noqa: E402,F401

@@ -27,6 +27,8 @@ LABELS = {
     "recorded_at": _l("Recorded"), "recorded_at_office": _l("Recorded at the office"),
     "subject": _l("Subject"), "kind": _l("Kind (code)"), "kind_name": _l("Kind"), "status": _l("Status"),
     "queued_at": _l("Queued"), "sent_at": _l("Sent"), "to": _l("To"),
+    "activity": _l("Activity"), "starts_at": _l("Begins"), "ends_at": _l("Ends"), "note": _l("Note"),
+    "signups": _l("Sign-ups"), "calendar_feed": _l("Calendar subscription"),
 }
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 

@@ -27,7 +27,9 @@ pytestmark = pytest.mark.browser
 # Never crawled: signed-token links (mailed, tested where they are built), the static files, the
 # health check, and files (checked separately below for status and content type).
 SKIP = {"static", "core.healthz", "people.directory_export", "mydata.download",
-        "api.activities", "api.activity", "api.unknown"}  # JSON: tests/activities/public_api_test.py
+        "api.activities", "api.activity", "api.unknown",  # JSON: tests/activities/public_api_test.py
+        # calendar files: tests/activities/test_volunteer_calendar.py
+        "activities.ics", "activities.signup_ics", "activities.feed"}
 
 PUBLIC = {"core.privacy", "core.impressum", "partners.public_list", "people.show_consent_text",
           "activities.index", "activities.detail"}
@@ -111,11 +113,16 @@ def build_world(make, app) -> dict:
         items = {name: db.session.scalar(select(ChoiceItem.id).where(ChoiceItem.list_name == name))
                  for name in (ChoiceItem.SKILLS, ChoiceItem.NEED_CATEGORIES)}
         message_id = message.id
-    activity = make.activity(north, title="Sprachcafé Brackel", organisation_id=approved.id,
-                             roles=(("Gesprächspartner*in", 1),))
+    # One activity serves every page: run by the approved organisation (its contact reads the
+    # management pages), a volunteer's role with a sign-up, and delegate places of a round table.
+    activity = make.activity(north, title="Runder Tisch Brackel", kind="round_table", organisation_id=approved.id,
+                             roles=(("Gesprächspartner*in", 1), ("Delegierte", 6)))
     with app.app_context():
+        from app.activities.models import Role as ActivityRole
         from app.activities.models import Signup, SignupState
 
+        delegates = db.session.get(ActivityRole, activity.role_ids[1])
+        delegates.for_partners, delegates.max_per_organisation = True, 2
         signup = Signup(slot_id=activity.slot, user_id=volunteer.id, state=SignupState.CONFIRMED)
         db.session.add(signup)
         db.session.commit()
@@ -198,6 +205,10 @@ def expected_status(endpoint: str, role: str) -> set[int]:
         if role == "partner":
             return {404} if endpoint in MANAGE_EDIT else {200}
         return {403}
+    if endpoint == "activities.delegates":  # partner contacts of an approved organisation
+        if role == "unconfirmed":
+            return {302}
+        return {200, 404} if role == "partner" else {403}  # 404: the volunteers' role
     if endpoint == "mydata.delete_account":
         return {403} if staff else {200}
     if endpoint == "people.renew_consents":

@@ -1,0 +1,140 @@
+"""My activities: every upcoming date with role, time, place and state; past ones below; the
+overview's box; a constant number of statements."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from app.activities import signup as svc
+from app.activities.models import ActivityDate, Signup, SignupState, Slot
+from app.core.timeutil import utcnow
+from app.extensions import db
+from tests.activities.volunteer_helpers import sign_up, user
+from tests.conftest import count_statements
+
+
+def test_mine_lists_dates_with_state_and_place(app, client, make, auth):
+    office = make.office()
+    course = make.activity(office, title="Deutschkurs Brackel", dates=2, roles=(("Tutor", 1),))
+    cafe = make.activity(office, title="Sprachcafé", dates=1, roles=(("Gastgeberin", 1),), days_ahead=3)
+    me, other = make.full_volunteer(office, name="Amina Haddad"), make.full_volunteer(office)
+    sign_up(app, other, course.slot_ids[0][0])
+    sign_up(app, me, *course.slot_ids[0])  # first date: waiting (place 1); second: signed up
+    sign_up(app, me, cafe.slot)
+    auth.login(me)
+    html = client.get("/my/activities").get_data(as_text=True)
+    assert html.index("Sprachcafé") < html.index("Deutschkurs Brackel")  # soonest first
+    assert "Warteliste, Platz 1" in html
+    assert "angemeldet" in html
+    assert "Hauptstraße 1" in html  # the place (the office's address)
+    assert "Tutor" in html and "Gastgeberin" in html
+    assert "17:00" in html  # Berlin wall clock (stored 15:00/16:00 UTC)
+    assert f"/activities/signups/" in html and ".ics" in html
+
+
+def test_offered_place_has_a_button_to_answer(app, client, make, auth):
+    office = make.office()
+    act = make.activity(office, roles=(("Tutor", 1),))
+    first, me = make.full_volunteer(office), make.full_volunteer(office)
+    [first_id] = sign_up(app, first, act.slot)
+    sign_up(app, me, act.slot)
+    with app.test_request_context():
+        svc.cancel(user(first.id), first_id)
+    auth.login(me)
+    html = client.get("/my/activities").get_data(as_text=True)
+    assert "Platz angeboten bis" in html
+    assert "/activities/offer/" in html
+
+
+def test_past_dates_below_and_other_peoples_not_shown(app, client, make, auth):
+    office = make.office()
+    act = make.activity(office, title="Theater", dates=1)
+    me, other = make.full_volunteer(office), make.full_volunteer(office)
+    sign_up(app, me, act.slot)
+    stranger = make.activity(office, title="Fremder Termin")
+    sign_up(app, other, stranger.slot)
+    with app.app_context():  # the date is over now
+        start = utcnow() - timedelta(days=3)
+        db.session.execute(update(ActivityDate).values(starts_at=start, ends_at=start + timedelta(hours=1))
+                           .where(ActivityDate.id == act.date_ids[0]))
+        db.session.execute(update(Slot).values(starts_at=start, ends_at=start + timedelta(hours=1))
+                           .where(Slot.id == act.slot))
+        db.session.commit()
+    auth.login(me)
+    html = client.get("/my/activities").get_data(as_text=True)
+    assert "Noch für nichts angemeldet" in html or "Sie sind noch für nichts angemeldet" in html
+    past = html[html.index('id="past"'):]
+    assert "Theater" in past
+    assert "Fremder Termin" not in html
+
+
+def test_cancelled_date_is_marked(app, client, make, auth):
+    office = make.office()
+    act = make.activity(office, title="Brückenfest")
+    me = make.full_volunteer(office)
+    sign_up(app, me, act.slot)
+    with app.app_context():
+        d = db.session.get(ActivityDate, act.date_ids[0])
+        d.cancelled_at, d.cancel_reason = utcnow(), "Der Raum ist nicht frei."
+        db.session.commit()
+    auth.login(me)
+    html = client.get("/my/activities").get_data(as_text=True)
+    assert "vom Veranstalter abgesagt" in html and "Der Raum ist nicht frei." in html
+
+
+def test_statements_do_not_grow_with_dates(app, client, make, auth):
+    office = make.office()
+    me = make.full_volunteer(office)
+    auth.login(me)
+    client.get("/my/activities")  # makes the feed key once
+    act = make.activity(office, dates=1)
+    sign_up(app, me, act.slot)
+    few = count_statements(app, client, "/my/activities")
+    for i in range(6):
+        a = make.activity(office, dates=3, days_ahead=8 + i, roles=(("Tutor", 1), ("Hilfe", 1)))
+        sign_up(app, me, *a.slot_ids[i % 2])
+    many = count_statements(app, client, "/my/activities")
+    assert few == many
+    assert many <= 6
+
+
+def test_home_shows_the_next_three_dates(app, client, make, auth):
+    office = make.office()
+    me = make.full_volunteer(office)
+    acts = [make.activity(office, title=f"Termin {i}", days_ahead=2 + i) for i in range(5)]
+    for a in acts:
+        sign_up(app, me, a.slot)
+    auth.login(me)
+    html = client.get("/home").get_data(as_text=True)
+    assert "Meine nächsten Termine" in html
+    assert "Termin 0" in html and "Termin 2" in html and "Termin 3" not in html
+    statements = count_statements(app, client, "/home")
+    make.activity(office, title="Noch einer", days_ahead=1)
+    assert count_statements(app, client, "/home") == statements
+
+
+def test_mine_needs_log_in(client):
+    assert client.get("/my/activities").status_code == 302
+
+
+def test_cancel_from_my_activities_comes_back_here(app, client, make, auth):
+    from tests.conftest import csrf_from
+
+    office = make.office()
+    act = make.activity(office, title="Brückenfest", roles=(("Stand", 1),))
+    me, next_in_line = make.full_volunteer(office), make.full_volunteer(office)
+    [mine] = sign_up(app, me, act.slot)
+    [waiting] = sign_up(app, next_in_line, act.slot)
+    auth.login(me)
+    html = client.get("/my/activities").get_data(as_text=True)
+    assert f'action="/activities/signups/{mine}/cancel"' in html
+    assert 'name="next" value="/my/activities"' in html
+    done = client.post(f"/activities/signups/{mine}/cancel",
+                       data={"csrf_token": csrf_from(html), "next": "/my/activities"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/my/activities")
+    with app.app_context():
+        assert db.session.get(Signup, mine).state == SignupState.CANCELLED
+        assert db.session.get(Signup, waiting).state == SignupState.OFFERED
+    html = client.get("/my/activities").get_data(as_text=True)
+    assert "Brückenfest" not in html.split('id="past"')[0]
