@@ -85,6 +85,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     from app.mail import bp as mail_bp
     from app.offices import bp as offices_bp
     from app.people import bp as people_bp
+    from app.roundtables import bp as roundtables_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -94,6 +95,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(mydata_bp)
     app.register_blueprint(activities_bp)
+    app.register_blueprint(roundtables_bp)
 
     from app.activities.api import bp as api_bp
 
