@@ -216,6 +216,9 @@ class Config:
     # How long a cached page may live at most (what changes with the clock alone: a date that
     # has begun, a deadline that has passed); every change of data drops it at once anyway.
     ACTIVITY_CACHE_SECONDS = _int("ACTIVITY_CACHE_SECONDS", 60)
+    # The Ehrenamtskarte NRW: hours given in the last 12 months from which the coordinators'
+    # list suggests the card (app.activities.hours).
+    EHRENAMTSKARTE_HOURS = _int("EHRENAMTSKARTE_HOURS", 250)
     # Cache-Control max-age of the public API's answers.
     API_MAX_AGE = _int("API_MAX_AGE", 60)
 

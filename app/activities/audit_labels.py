@@ -6,6 +6,7 @@ from app.core.audit import register_labels
 register_labels(
     actions={
         "signup.added": _l("Person added to a roster by staff"),
+        "hours.certificate": _l("Certificate of hours issued"),
         "signup.over_capacity": _l("Person placed beyond capacity"),
         "signup.removed": _l("Person taken off a roster"),
         "signup.moved_up": _l("Person moved up from the waiting list by staff"),
