@@ -8,3 +8,4 @@ from app.activities import audit_labels, jobs, mailkinds  # noqa: E402,F401
 from app.activities import public_views  # noqa: E402,F401
 from app.activities import manage_views  # noqa: E402,F401
 from app.activities import demo  # noqa: E402,F401
+from app.activities import attendance_views  # noqa: E402,F401
