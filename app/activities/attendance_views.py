@@ -1,18 +1,17 @@
 """Attendance per slot (role × date), exports and the sign-in sheet, at /manage/activities/….
 
 For the office's coordinators and, for its own activities, the partner organisation's contacts
-(attendance.may_keep_roster); anyone else, another office's included, gets 404. Every change is
+(attendance.may_keep_roster); another office's or organisation's activity answers 404, anyone
+who manages no activities at all 403 (as the roster). Every change is
 one plain form POST per person (works without JavaScript) that redirects back to the row's
 anchor; the services in app.activities.attendance do the work. The rows are built by one format
 string each (no macro per row) from one statement."""
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from markupsafe import Markup, escape
 from wtforms.validators import ValidationError
@@ -21,7 +20,9 @@ from app.activities import attendance as att
 from app.activities import attendance_sheets as sheets
 from app.activities import bp
 from app.activities import manage as svc
+from app.activities.manage_views import manager_required
 from app.activities.models import Attendance, SignupState
+from app.activities.series import utc_to_local
 from app.activities.signup import SignupError
 from app.core import audit
 from app.core.forms import clean_text
@@ -38,15 +39,6 @@ def _slot_or_404(activity_id: int, slot_id: int):
     if slot is None or slot.activity_id != activity_id or not att.may_keep_roster(current_user, slot.role.activity):
         abort(404)
     return slot
-
-
-def keeper_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _contact_rule() -> str:
@@ -142,13 +134,13 @@ def _expired(slot, key, field=None):
 
 
 @bp.get(f"{PREFIX}/slots/<int:slot_id>/attendance")
-@keeper_required
+@manager_required
 def attendance(activity_id: int, slot_id: int):
     return _screen(_slot_or_404(activity_id, slot_id))
 
 
 @bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/<int:signup_id>")
-@keeper_required
+@manager_required
 def attendance_mark(activity_id: int, slot_id: int, signup_id: int):
     slot = _slot_or_404(activity_id, slot_id)
     if not _csrf_ok():
@@ -173,7 +165,7 @@ def _int_or_none(raw: str | None):
 
 
 @bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/<int:signup_id>/minutes")
-@keeper_required
+@manager_required
 def attendance_minutes(activity_id: int, slot_id: int, signup_id: int):
     slot = _slot_or_404(activity_id, slot_id)
     if not _csrf_ok():
@@ -190,7 +182,7 @@ def attendance_minutes(activity_id: int, slot_id: int, signup_id: int):
 
 
 @bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/walk-in")
-@keeper_required
+@manager_required
 def attendance_walk_in(activity_id: int, slot_id: int):
     slot = _slot_or_404(activity_id, slot_id)
     if not _csrf_ok():
@@ -208,7 +200,7 @@ def attendance_walk_in(activity_id: int, slot_id: int):
 
 
 @bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/newcomers")
-@keeper_required
+@manager_required
 def attendance_newcomers(activity_id: int, slot_id: int):
     slot = _slot_or_404(activity_id, slot_id)
     if not _csrf_ok():
@@ -238,18 +230,18 @@ def _download(rows, fmt: str, title: str, filename: str, activity, **detail) -> 
 
 
 @bp.get(f"{PREFIX}/slots/<int:slot_id>/export.<any(csv, xlsx):fmt>")
-@keeper_required
+@manager_required
 def attendance_export(activity_id: int, slot_id: int, fmt: str):
     slot = _slot_or_404(activity_id, slot_id)
     activity = slot.role.activity
     rows = sheets.slot_rows(slot.id, show_contact=_contact_rule())
-    stamp = sheets.utc_to_local(slot.starts_at).strftime("%Y-%m-%d")
+    stamp = utc_to_local(slot.starts_at).strftime("%Y-%m-%d")
     return _download(rows, fmt, f"{activity.title} · {slot.role.name} · {stamp}",
                      sheets.export_name(activity, f"-{slot.id}-{stamp}"), activity, slot=slot.id)
 
 
 @bp.get(f"{PREFIX}/export.<any(csv, xlsx):fmt>")
-@keeper_required
+@manager_required
 def activity_export(activity_id: int, fmt: str):
     activity = svc.overview(activity_id)
     if activity is None or not att.may_keep_roster(current_user, activity):
@@ -259,7 +251,7 @@ def activity_export(activity_id: int, fmt: str):
 
 
 @bp.get(f"{PREFIX}/slots/<int:slot_id>/sign-in-sheet")
-@keeper_required
+@manager_required
 def sign_in_sheet(activity_id: int, slot_id: int):
     slot = _slot_or_404(activity_id, slot_id)
     rows = sheets.slot_rows(slot.id, show_contact="none", states=(SignupState.CONFIRMED,))

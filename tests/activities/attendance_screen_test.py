@@ -167,3 +167,11 @@ def test_300_people_run_a_constant_small_number_of_statements(app, client, auth,
     many = count_statements(app, client, _url(act))
     assert many == few and many <= 6, (few, many)
     assert client.get(_url(act)).get_data(as_text=True).count('class="att-row"') == 300
+
+
+def test_volunteers_are_refused(app, client, auth, make):
+    office = make.office()
+    act = make.activity(office, days_ahead=-1)
+    auth.login(make.full_volunteer(office))
+    assert client.get(_url(act)).status_code == 403
+    assert client.get(f"/manage/activities/{act.id}/export.csv").status_code == 403

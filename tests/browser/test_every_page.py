@@ -27,7 +27,8 @@ pytestmark = pytest.mark.browser
 # Never crawled: signed-token links (mailed, tested where they are built), the static files, the
 # health check, and files (checked separately below for status and content type).
 SKIP = {"static", "core.healthz", "people.directory_export", "mydata.download",
-        "api.activities", "api.activity", "api.unknown"}  # JSON: tests/activities/public_api_test.py
+        "api.activities", "api.activity", "api.unknown",
+        "activities.attendance_export", "activities.activity_export"}  # files: attendance_exports_test.py  # JSON: tests/activities/public_api_test.py
 
 PUBLIC = {"core.privacy", "core.impressum", "partners.public_list", "people.show_consent_text",
           "activities.index", "activities.detail"}
@@ -48,7 +49,8 @@ PARTNER = {"partners.my_organisation", "partners.edit_my_organisation"}
 # Managing activities: staff of the office, and contacts of the organisation running it (the
 # world's activity is published, so the partner reads it; changes are the office's).
 MANAGE_LIST = {"activities.manage_list", "activities.manage_new"}
-MANAGE_READ = {"activities.manage_show", "activities.manage_roster"}
+MANAGE_READ = {"activities.manage_show", "activities.manage_roster", "activities.attendance",
+               "activities.sign_in_sheet"}
 MANAGE_EDIT = {"activities.manage_edit", "activities.manage_date_new", "activities.manage_series_new",
                "activities.manage_role_new", "activities.manage_role_edit", "activities.manage_date_move",
                "activities.manage_date_cancel", "activities.manage_copy", "activities.manage_cancel",
