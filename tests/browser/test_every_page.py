@@ -28,8 +28,9 @@ pytestmark = pytest.mark.browser
 # health check, and files (checked separately below for status and content type).
 SKIP = {"static", "core.healthz", "people.directory_export", "mydata.download",
         "api.activities", "api.activity", "api.unknown",  # JSON: tests/activities/public_api_test.py
-        # calendar files: tests/activities/test_volunteer_calendar.py
-        "activities.ics", "activities.signup_ics", "activities.feed"}
+        # calendar files: tests/activities/test_volunteer_calendar.py; exports: attendance_exports_test.py
+        "activities.ics", "activities.signup_ics", "activities.feed",
+        "activities.attendance_export", "activities.activity_export"}
 
 PUBLIC = {"core.privacy", "core.impressum", "partners.public_list", "people.show_consent_text",
           "activities.index", "activities.detail"}
@@ -51,7 +52,8 @@ PARTNER = {"partners.my_organisation", "partners.edit_my_organisation"}
 # Managing activities: staff of the office, and contacts of the organisation running it (the
 # world's activity is published, so the partner reads it; changes are the office's).
 MANAGE_LIST = {"activities.manage_list", "activities.manage_new"}
-MANAGE_READ = {"activities.manage_show", "activities.manage_roster"}
+MANAGE_READ = {"activities.manage_show", "activities.manage_roster", "activities.attendance",
+               "activities.sign_in_sheet"}
 MANAGE_EDIT = {"activities.manage_edit", "activities.manage_date_new", "activities.manage_series_new",
                "activities.manage_role_new", "activities.manage_role_edit", "activities.manage_date_move",
                "activities.manage_date_cancel", "activities.manage_copy", "activities.manage_cancel",

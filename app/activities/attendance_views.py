@@ -1,0 +1,278 @@
+"""Attendance per slot (role × date), exports and the sign-in sheet, at /manage/activities/….
+
+For the office's coordinators and, for its own activities, the partner organisation's contacts
+(attendance.may_keep_roster); another office's or organisation's activity answers 404, anyone
+who manages no activities at all 403 (as the roster). Every change is
+one plain form POST per person (works without JavaScript) that redirects back to the row's
+anchor; the services in app.activities.attendance do the work. The rows are built by one format
+string each (no macro per row) from one statement."""
+from __future__ import annotations
+
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from markupsafe import Markup, escape
+from wtforms.validators import ValidationError
+
+from app.activities import attendance as att
+from app.activities import attendance_sheets as sheets
+from app.activities import bp
+from app.activities import manage as svc
+from app.activities.manage_views import manager_required
+from app.activities.models import Attendance, SignupState
+from app.activities.series import utc_to_local
+from app.activities.signup import SignupError
+from app.core import audit
+from app.core.forms import clean_text
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.people.exports import file_stamp
+
+PREFIX = "/manage/activities/<int:activity_id>"
+EMPTY_ROWS = 12
+
+
+def _slot_or_404(activity_id: int, slot_id: int):
+    slot = svc.roster_slot(slot_id)
+    if slot is None or slot.activity_id != activity_id or not att.may_keep_roster(current_user, slot.role.activity):
+        abort(404)
+    return slot
+
+
+def _contact_rule() -> str:
+    return "all" if svc.is_staff(current_user) else "consent"
+
+
+_ROW = ('<li class="att-row" id="a{id}"><div class="att-name"><strong>{name}</strong>{badges}</div>'
+        '<form method="post" action="{mark_url}" class="att-buttons">'
+        '<input type="hidden" name="csrf_token" value="{csrf}">{buttons}</form>'
+        '<details class="att-minutes"{open}><summary>{l_minutes_summary}</summary>'
+        '<form method="post" action="{minutes_url}">'
+        '<input type="hidden" name="csrf_token" value="{csrf}">'
+        '<div class="field"><label for="m{id}">{l_minutes}</label>'
+        '<input type="number" inputmode="numeric" min="0" max="1440" id="m{id}" name="minutes" value="{minutes}"'
+        '{m_invalid}>{m_error}</div>'
+        '<div class="field"><label for="r{id}">{l_reason}</label>'
+        '<input type="text" maxlength="200" id="r{id}" name="minutes_reason" value="{reason}"{r_invalid}>{r_error}</div>'
+        '<div class="actions"><button type="submit" class="secondary">{l_save}</button></div></form></details>'
+        '{error}</li>')
+_BUTTON = ('<button type="submit" name="attendance" value="{value}" class="att-button att-{value}{cls}" '
+           'aria-pressed="{pressed}">{label}</button>')
+
+
+def _error_html(eid: str, message: str | None) -> tuple[str, str]:
+    if not message:
+        return "", ""
+    return (f' aria-invalid="true" aria-describedby="{eid}"',
+            f'<p class="error" id="{eid}">{escape(message)}</p>')
+
+
+def _rows_html(rows, activity_id: int, slot_id: int, errors: dict) -> Markup:
+    """The confirmed people's rows, one format string each: 300 rows stay cheap."""
+    csrf = generate_csrf()
+    base = url_for("activities.attendance_mark", activity_id=activity_id, slot_id=slot_id, signup_id=0)[:-2]
+    labels = {a: escape(a.label) for a in Attendance}
+    l_given = _("minutes")
+    fixed = dict(l_minutes_summary=escape(_("Correct the time")), l_minutes=escape(_("Minutes given")),
+                 l_reason=escape(_("Reason (needed when longer than the date)")), l_save=escape(_("Save time")),
+                 csrf=csrf)
+    walk_in, over = escape(_("added on the spot")), escape(_("over capacity"))
+    out = []
+    for r in rows:
+        buttons = "".join(_BUTTON.format(value=a.value, label=labels[a], pressed="true" if r.attendance == a else "false",
+                                         cls=" selected" if r.attendance == a else "") for a in Attendance)
+        badges = f' <span class="muted">· {r.given} {l_given}</span>' if r.attendance == Attendance.PRESENT else ""
+        if r.walk_in:
+            badges += f' <span class="tag">{walk_in}</span>'
+        if r.over_capacity:
+            badges += f' <span class="tag tag-warn">{over}</span>'
+        err = errors.get(r.id, {})
+        m_invalid, m_error = _error_html(f"me{r.id}", err.get("minutes"))
+        r_invalid, r_error = _error_html(f"re{r.id}", err.get("minutes_reason"))
+        general = err.get("attendance") or err.get(None)
+        out.append(_ROW.format(
+            id=r.id, name=escape(r.name), badges=badges, mark_url=f"{base}/{r.id}", buttons=buttons,
+            minutes_url=f"{base}/{r.id}/minutes", minutes="" if r.minutes is None else r.minutes,
+            reason=escape(r.minutes_reason), open=" open" if (m_error or r_error) else "",
+            m_invalid=m_invalid, m_error=m_error, r_invalid=r_invalid, r_error=r_error,
+            error=f'<p class="error" role="alert">{escape(general)}</p>' if general else "", **fixed))
+    return Markup("".join(out))
+
+
+def _is_staff() -> bool:
+    from app.accounts.models import Role as AccountRole
+
+    return current_user.role in (AccountRole.COORDINATOR, AccountRole.ADMIN)
+
+
+def _screen(slot, errors: dict | None = None, status: int = 200):
+    activity = slot.role.activity
+    rows = sheets.slot_rows(slot.id, show_contact=_contact_rule(), states=(SignupState.CONFIRMED,))
+    q = clean_text(request.args.get("q"), 100) if request.method == "GET" else ""
+    staff_view = _is_staff()
+    # Partner organisations see their roster, never a search through the office's volunteers.
+    found = sheets.search_office_volunteers(activity.office_id, q) if q and staff_view else []
+    errors = errors or {}
+    present = sum(1 for r in rows if r.attendance == Attendance.PRESENT)
+    marked = sum(1 for r in rows if r.attendance is not None)
+    return render_template(
+        "activities/attendance/screen.html", slot=slot, activity=activity, role=slot.role, date=slot.date,
+        rows_html=_rows_html(rows, activity.id, slot.id, errors), count=len(rows), present=present, marked=marked,
+        on_list={r.user_id for r in rows}, q=q, found=found, staff_view=staff_view, errors=errors, started=slot.starts_at <= utcnow(),
+        csrf=generate_csrf(), minutes=sum(r.given for r in rows)), status
+
+
+def _csrf_ok() -> bool:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def _back(slot, anchor: str = ""):
+    url = url_for("activities.attendance", activity_id=slot.activity_id, slot_id=slot.id)
+    return redirect(f"{url}#{anchor}" if anchor else url, 303)
+
+
+def _expired(slot, key, field=None):
+    return _screen(slot, {key: {field: _("The form expired. Please send it again.")}}, 400)
+
+
+@bp.get(f"{PREFIX}/slots/<int:slot_id>/attendance")
+@manager_required
+def attendance(activity_id: int, slot_id: int):
+    return _screen(_slot_or_404(activity_id, slot_id))
+
+
+@bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/<int:signup_id>")
+@manager_required
+def attendance_mark(activity_id: int, slot_id: int, signup_id: int):
+    slot = _slot_or_404(activity_id, slot_id)
+    if not _csrf_ok():
+        return _expired(slot, signup_id, "attendance")
+    try:
+        att.mark(current_user, signup_id, request.form.get("attendance", ""), date_id=slot.date_id)
+    except SignupError as exc:
+        db.session.rollback()
+        if exc.code == "not_found":
+            abort(404)
+        return _screen(slot, {signup_id: {"attendance": str(exc.message)}}, 400)
+    return _back(slot, f"a{signup_id}")
+
+
+def _int_or_none(raw: str | None):
+    raw = (raw or "").strip()
+    if raw == "":
+        return None
+    if raw.isascii() and raw.isdigit() and len(raw) < 7:
+        return int(raw)
+    return -1  # not a number: the service says what is allowed
+
+
+@bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/<int:signup_id>/minutes")
+@manager_required
+def attendance_minutes(activity_id: int, slot_id: int, signup_id: int):
+    slot = _slot_or_404(activity_id, slot_id)
+    if not _csrf_ok():
+        return _expired(slot, signup_id, "minutes")
+    try:
+        att.set_minutes(current_user, signup_id, _int_or_none(request.form.get("minutes")),
+                        request.form.get("minutes_reason", ""), date_id=slot.date_id)
+    except SignupError as exc:
+        db.session.rollback()
+        if exc.code == "not_found":
+            abort(404)
+        return _screen(slot, {signup_id: {exc.field or "minutes": str(exc.message)}}, 400)
+    return _back(slot, f"a{signup_id}")
+
+
+@bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/walk-in")
+@manager_required
+def attendance_walk_in(activity_id: int, slot_id: int):
+    slot = _slot_or_404(activity_id, slot_id)
+    if not _csrf_ok():
+        return _expired(slot, "walk_in")
+    user_id = svc.optional_user_id(request.form.get("user_id"))
+    allowed = (_is_staff() and user_id is not None
+               and bool(sheets.search_ids(slot.role.activity.office_id, [user_id])))
+    if not allowed:
+        return _screen(slot, {"walk_in": {None: _("Please choose a volunteer from the search results.")}}, 400)
+    try:
+        s = att.add_walk_in(current_user, slot.id, user_id)
+    except SignupError as exc:
+        db.session.rollback()
+        return _screen(slot, {"walk_in": {None: str(exc.message)}}, 400)
+    return _back(slot, f"a{s.id}")
+
+
+@bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/newcomers")
+@manager_required
+def attendance_newcomers(activity_id: int, slot_id: int):
+    slot = _slot_or_404(activity_id, slot_id)
+    if not _csrf_ok():
+        return _expired(slot, "newcomers")
+    try:
+        att.set_newcomers(current_user, slot.date_id, _int_or_none(request.form.get("newcomers")))
+    except SignupError as exc:
+        db.session.rollback()
+        return _screen(slot, {"newcomers": {None: str(exc.message)}}, 400)
+    return _back(slot, "newcomers")
+
+
+# ---------------------------------------------------------------- exports and paper
+def _download(rows, fmt: str, title: str, filename: str, activity, **detail) -> Response:
+    audit.record(current_user, "attendance.exported", activity, office_id=activity.office_id, format=fmt,
+                 rows=len(rows), contact=_contact_rule(), **detail)
+    db.session.commit()
+    if fmt == "csv":
+        response = Response(sheets.to_csv(rows), mimetype="text/csv")
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    else:
+        response = Response(sheets.to_xlsx(rows, title), mimetype=sheets.XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get(f"{PREFIX}/slots/<int:slot_id>/export.<any(csv, xlsx):fmt>")
+@manager_required
+def attendance_export(activity_id: int, slot_id: int, fmt: str):
+    slot = _slot_or_404(activity_id, slot_id)
+    activity = slot.role.activity
+    rows = sheets.slot_rows(slot.id, show_contact=_contact_rule())
+    stamp = utc_to_local(slot.starts_at).strftime("%Y-%m-%d")
+    return _download(rows, fmt, f"{activity.title} · {slot.role.name} · {stamp}",
+                     sheets.export_name(activity, f"-{slot.id}-{stamp}"), activity, slot=slot.id)
+
+
+@bp.get(f"{PREFIX}/export.<any(csv, xlsx):fmt>")
+@manager_required
+def activity_export(activity_id: int, fmt: str):
+    activity = svc.overview(activity_id)
+    if activity is None or not att.may_keep_roster(current_user, activity):
+        abort(404)
+    rows = sheets.activity_rows(activity.id, show_contact=_contact_rule())
+    return _download(rows, fmt, activity.title, sheets.export_name(activity, f"-{file_stamp()}"), activity)
+
+
+@bp.get(f"{PREFIX}/slots/<int:slot_id>/sign-in-sheet")
+@manager_required
+def sign_in_sheet(activity_id: int, slot_id: int):
+    slot = _slot_or_404(activity_id, slot_id)
+    rows = sheets.slot_rows(slot.id, show_contact="none", states=(SignupState.CONFIRMED,))
+    return render_template("activities/attendance/sign_in_sheet.html", slot=slot, activity=slot.role.activity,
+                           role=slot.role, rows=rows, empty=max(EMPTY_ROWS, 0))
+
+
+audit.register_labels(
+    actions={"attendance.marked": _l("Attendance recorded"), "attendance.hours_corrected": _l("Hours corrected"),
+             "attendance.walk_in": _l("Person who helped added on the spot"),
+             "attendance.newcomers": _l("Number of newcomers recorded"),
+             "attendance.exported": _l("Roster and attendance exported")},
+    details={"minutes": _l("Minutes"), "count": _l("Number"), "format": _l("Format"), "rows": _l("Rows"),
+             "contact": _l("Contact data")},
+)

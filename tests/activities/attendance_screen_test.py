@@ -1,0 +1,201 @@
+"""The attendance screen of one slot: three buttons per person (plain form posts that come back
+to the row), time corrections with a reason, walk-ins, newcomers; errors at the field; another
+office's slot answers 404; a constant number of statements for 300 people."""
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+
+from app.activities.models import ActivityDate, Attendance, Signup, SignupState
+from app.core.models import AuditEntry
+from app.core.timeutil import utcnow
+from app.extensions import db
+from tests.conftest import count_statements, csrf_from
+
+
+def _confirmed(app, slot_id, *users):
+    with app.app_context():
+        ids = []
+        for u in users:
+            s = Signup(slot_id=slot_id, user_id=u.id, state=SignupState.CONFIRMED)
+            db.session.add(s)
+            db.session.flush()
+            ids.append(s.id)
+        db.session.commit()
+        return ids
+
+
+def _url(act, suffix=""):
+    return f"/manage/activities/{act.id}/slots/{act.slot}/attendance{suffix}"
+
+
+def _token(client, act):
+    return csrf_from(client.get(_url(act)).get_data(as_text=True))
+
+
+def test_mark_present_absent_excused_and_come_back_to_the_row(app, client, auth, make):
+    office = make.office()
+    act = make.activity(office, days_ahead=-1)
+    v = make.full_volunteer(office)
+    (sid,) = _confirmed(app, act.slot, v)
+    auth.login(make.coordinator(office))
+    page = client.get(_url(act)).get_data(as_text=True)
+    assert f'id="a{sid}"' in page and v.name in page
+    assert page.count('name="attendance"') == 3
+    token = csrf_from(page)
+    for value in ("present", "absent", "excused"):
+        r = client.post(_url(act, f"/{sid}"), data={"csrf_token": token, "attendance": value})
+        assert r.status_code == 303 and r.headers["Location"].endswith(f"/attendance#a{sid}")
+        with app.app_context():
+            assert db.session.get(Signup, sid).attendance == Attendance(value)
+    page = client.get(_url(act)).get_data(as_text=True)
+    assert 'value="excused" class="att-button att-excused selected" aria-pressed="true"' in page
+    with app.app_context():
+        assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "attendance.marked")) is not None
+    # a bad value and an expired form: a message at the row, nothing stored, never a 500
+    r = client.post(_url(act, f"/{sid}"), data={"csrf_token": token, "attendance": "maybe"})
+    assert r.status_code == 400 and "Bitte wählen Sie" in r.get_data(as_text=True)
+    r = client.post(_url(act, f"/{sid}"), data={"attendance": "present"})
+    assert r.status_code == 400
+    with app.app_context():
+        assert db.session.get(Signup, sid).attendance == Attendance.EXCUSED
+
+
+def test_minutes_correction_needs_a_reason_when_longer(app, client, auth, make):
+    office = make.office()
+    act = make.activity(office, days_ahead=-1)  # 90 minutes
+    v = make.full_volunteer(office)
+    (sid,) = _confirmed(app, act.slot, v)
+    auth.login(make.coordinator(office))
+    token = _token(client, act)
+    r = client.post(_url(act, f"/{sid}/minutes"), data={"csrf_token": token, "minutes": "200", "minutes_reason": ""})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and f'id="re{sid}"' in page and 'aria-describedby="re' in page
+    r = client.post(_url(act, f"/{sid}/minutes"), data={"csrf_token": token, "minutes": "zwei"})
+    assert r.status_code == 400 and f'id="me{sid}"' in r.get_data(as_text=True)
+    r = client.post(_url(act, f"/{sid}/minutes"),
+                    data={"csrf_token": token, "minutes": "200", "minutes_reason": "Aufbau und Abbau"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"#a{sid}")
+    with app.app_context():
+        s = db.session.get(Signup, sid)
+        assert (s.minutes, s.minutes_reason) == (200, "Aufbau und Abbau")
+
+
+def test_walk_in_and_newcomers(app, client, auth, make):
+    office = make.office()
+    act = make.activity(office, days_ahead=-1, roles=(("Helfer", 1),))
+    a = make.full_volunteer(office)
+    b = make.full_volunteer(office, name="Zeynep Helferin")
+    elsewhere = make.full_volunteer(make.office(), name="Zeynep Anderswo")
+    _confirmed(app, act.slot, a)
+    auth.login(make.coordinator(office))
+    page = client.get(_url(act) + "?q=zeynep").get_data(as_text=True)
+    assert "Zeynep Helferin" in page and "Zeynep Anderswo" not in page
+    token = csrf_from(page)
+    r = client.post(_url(act, "/walk-in"), data={"csrf_token": token, "user_id": str(elsewhere.id)})
+    assert r.status_code == 400
+    r = client.post(_url(act, "/walk-in"), data={"csrf_token": token, "user_id": str(b.id)})
+    assert r.status_code == 303
+    with app.app_context():
+        w = db.session.scalar(select(Signup).where(Signup.slot_id == act.slot, Signup.user_id == b.id))
+        assert w.walk_in and w.attendance == Attendance.PRESENT
+    r = client.post(_url(act, "/walk-in"), data={"csrf_token": token, "user_id": str(b.id)})
+    assert r.status_code == 400 and "schon auf dieser Liste" in r.get_data(as_text=True)
+    r = client.post(_url(act, "/newcomers"), data={"csrf_token": token, "newcomers": "-3"})
+    assert r.status_code == 400 and 'id="newcomers-error"' in r.get_data(as_text=True)
+    r = client.post(_url(act, "/newcomers"), data={"csrf_token": token, "newcomers": "7"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("#newcomers")
+    with app.app_context():
+        assert db.session.get(ActivityDate, act.date_ids[0]).newcomers == 7
+
+
+def test_future_date_says_so_at_the_row(app, client, auth, make):
+    office = make.office()
+    act = make.activity(office)  # next week
+    (sid,) = _confirmed(app, act.slot, make.full_volunteer(office))
+    auth.login(make.coordinator(office))
+    token = _token(client, act)
+    r = client.post(_url(act, f"/{sid}"), data={"csrf_token": token, "attendance": "present"})
+    assert r.status_code == 400 and "sobald der Termin begonnen hat" in r.get_data(as_text=True)
+
+
+def test_who_may_keep_the_roster(app, client, auth, make):
+    office = make.office()
+    org = make.organisation(districts=office.district_ids)
+    act = make.activity(office, days_ahead=-1, organisation_id=org.id)
+    (sid,) = _confirmed(app, act.slot, make.full_volunteer(office))
+    auth.login(make.coordinator(make.office()))
+    assert client.get(_url(act)).status_code == 404
+    auth.logout()
+    auth.login(make.organisation(districts=office.district_ids).contacts[0])
+    assert client.get(_url(act)).status_code == 404
+    auth.logout()
+    auth.login(org.contacts[0])
+    assert client.get(_url(act)).status_code == 200
+    r = client.post(_url(act, f"/{sid}"), data={"csrf_token": _token(client, act), "attendance": "present"})
+    assert r.status_code == 303
+    # a sign-up of another slot through this slot's address: 404
+    other = make.activity(office, days_ahead=-1, organisation_id=org.id)
+    (foreign,) = _confirmed(app, other.slot, make.full_volunteer(office))
+    r = client.post(_url(act, f"/{foreign}"), data={"csrf_token": _token(client, act), "attendance": "present"})
+    assert r.status_code == 404
+
+
+def test_roster_links_the_screen(app, client, auth, make):
+    office = make.office()
+    act = make.activity(office)
+    auth.login(make.coordinator(office))
+    page = client.get(f"/manage/activities/{act.id}/slots/{act.slot}").get_data(as_text=True)
+    assert page.count(_url(act) + '"') == 1
+
+
+def test_300_people_run_a_constant_small_number_of_statements(app, client, auth, make):
+    from app.accounts.models import Role, User
+
+    office = make.office()
+    act = make.activity(office, days_ahead=-1, roles=(("Getränkestand", 300),))
+    auth.login(make.coordinator(office))
+    client.get(_url(act))
+    few = count_statements(app, client, _url(act))
+    with app.app_context():
+        now = utcnow()
+        db.session.execute(insert(User), [dict(email=f"att{i}@example.org", name=f"Att {i:03d}", role=Role.VOLUNTEER,
+                                               password_hash="x", locale="de", confirmed_at=now) for i in range(300)])
+        ids = db.session.scalars(select(User.id).where(User.email.like("att%@example.org")))
+        db.session.execute(insert(Signup), [dict(slot_id=act.slot, user_id=uid, state=SignupState.CONFIRMED)
+                                            for uid in ids])
+        db.session.commit()
+    many = count_statements(app, client, _url(act))
+    assert many == few and many <= 6, (few, many)
+    assert client.get(_url(act)).get_data(as_text=True).count('class="att-row"') == 300
+
+
+def test_volunteers_are_refused(app, client, auth, make):
+    office = make.office()
+    act = make.activity(office, days_ahead=-1)
+    auth.login(make.full_volunteer(office))
+    assert client.get(_url(act)).status_code == 403
+    assert client.get(f"/manage/activities/{act.id}/export.csv").status_code == 403
+
+
+def test_partner_contacts_cannot_search_the_offices_volunteers(app, client, make, auth):
+    """A partner organisation keeps its own activity's attendance, but the office's volunteers
+    are not theirs to browse: no search, no walk-in by id."""
+    from app.accounts.models import User
+    from app.activities import signup as svc
+    from app.extensions import db
+
+    office = make.office()
+    org = make.organisation(districts=office.district_ids)
+    act = make.activity(office, organisation_id=org.id)
+    stranger = make.full_volunteer(office, name="Zora Geheim")
+    auth.login(org.contacts[0])
+    url = f"/manage/activities/{act.id}/slots/{act.slot}/attendance"
+    page = client.get(url + "?q=Zora")
+    assert page.status_code == 200 and "Zora Geheim" not in page.get_data(as_text=True)
+    from tests.conftest import csrf_from
+
+    r = client.post(url + "/walk-in", data={"user_id": stranger.id, "csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert r.status_code in (400, 403, 404)
+    with app.app_context():
+        assert svc.counts([act.slot])[act.slot].confirmed == 0
+        assert db.session.get(User, stranger.id) is not None
