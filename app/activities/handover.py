@@ -198,7 +198,7 @@ def accept(token: str, now: datetime | None = None) -> Handover:
             h.state = HandoverState.PENDING
             for c in _coordinators(activity):
                 _mail("activity_handover_approval", h, c, taker=person.name,
-                      manage_link=external_url("activities.detail", activity_id=activity.id))
+                      manage_link=external_url("activities.handover_review", handover_id=h.id))
         else:
             _transfer(h, slot, person, now)
             _told_done(h, person)

@@ -141,7 +141,7 @@ def build_world(make, app) -> dict:
               "purpose": ["contact"], "version": [1], "section": list(SECTIONS),
               "kind": ["colleague_invited"], "locale": ["de"],
               "date_id": activity.date_ids, "role_id": activity.role_ids, "slot_id": [activity.slot],
-              "signup_id": [signup_id]}
+              "signup_id": [signup_id], "handover_id": [0]}
     return {"users": users, "values": values, "no_profile_id": no_profile.id}
 
 
@@ -212,6 +212,14 @@ def expected_status(endpoint: str, role: str) -> set[int]:
         if role == "unconfirmed":
             return {302}
         return {200, 404} if role == "partner" else {403}  # 404: the volunteers' role
+    if endpoint.startswith("roundtables."):  # partner contacts only where their organisation is invited
+        return {200} if staff else {404}    # (nobody is in this world: tests/roundtables covers them)
+    if endpoint == "activities.handover_offer":  # the world's sign-up is the volunteer's
+        if role == "unconfirmed":
+            return {302}
+        return {200} if role == "volunteer" else {404}
+    if endpoint == "activities.handover_review":  # no hand-over 0: nothing there for staff
+        return {404} if staff else {403}
     if endpoint == "mydata.delete_account":
         return {403} if staff else {200}
     if endpoint == "people.renew_consents":
