@@ -29,7 +29,9 @@ PHONE = {"width": 390, "height": 844}  # the phone every page must fit
 
 
 def no_sideways_scroll(page, what: str | None = None) -> None:
-    """The page fits the phone's width: nothing scrolls sideways."""
+    """The page fits the phone's width: nothing scrolls sideways. Measured once the page and its
+    stylesheet have loaded (on a busy machine a page's text can be there before its CSS)."""
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{what or page.url}: {width}px wide"
 
