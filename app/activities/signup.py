@@ -348,25 +348,32 @@ def _own(user, signup_id: int) -> Signup:
     return signup
 
 
+def _give_back(signup: Signup, now: datetime, not_active_message) -> SignupState:
+    """Cancel a sign-up under its slot's lock until the date begins, and hand a freed place to
+    the next in line. Returns the state it had. The caller commits."""
+    slot, role, _date, activity = _lock(signup.slot_id)
+    db.session.refresh(signup)
+    if signup.state not in ACTIVE:
+        raise SignupError("not_active", not_active_message)
+    if slot.starts_at <= now:
+        raise SignupError("started", _l("This date has already begun. Please tell the office directly."))
+    was = signup.state
+    signup.state, signup.ended_at = SignupState.CANCELLED, now
+    db.session.flush()
+    if was in HOLDING:
+        _advance(slot, role, now)
+    events.changed(activity.id)
+    return was
+
+
 def cancel(user, signup_id: int, now: datetime | None = None) -> Signup:
     """The person gives back their place (or leaves the waiting list, or turns down an offered
     place) until the date begins; a freed place goes to the next in line."""
     now = now or utcnow()
     try:
         signup = _own(user, signup_id)
-        slot, role, date, activity = _lock(signup.slot_id)
-        db.session.refresh(signup)
-        if signup.state not in ACTIVE:
-            raise SignupError("not_active", _l("You are no longer signed up for this date."))
-        if slot.starts_at <= now:
-            raise SignupError("started", _l("This date has already begun. Please tell the office directly."))
-        was = signup.state
-        signup.state, signup.ended_at = SignupState.CANCELLED, now
-        db.session.flush()
-        if was in HOLDING:
-            _advance(slot, role, now)
+        was = _give_back(signup, now, _l("You are no longer signed up for this date."))
         notifications.cancelled(signup, was)
-        events.changed(activity.id)
         db.session.commit()
         return signup
     except Exception:
@@ -646,18 +653,7 @@ def cancel_delegate(contact, signup_id: int, now: datetime | None = None) -> Sig
         signup = db.session.get(Signup, signup_id)
         if signup is None or signup.organisation_id != org_id or signup.user_id is not None:
             raise SignupError("not_found", _l("This sign-up does not exist."))
-        slot, role, date, activity = _lock(signup.slot_id)
-        db.session.refresh(signup)
-        if signup.state not in ACTIVE:
-            raise SignupError("not_active", _l("This person is no longer registered."))
-        if slot.starts_at <= now:
-            raise SignupError("started", _l("This date has already begun. Please tell the office directly."))
-        was = signup.state
-        signup.state, signup.ended_at = SignupState.CANCELLED, now
-        db.session.flush()
-        if was in HOLDING:
-            _advance(slot, role, now)
-        events.changed(activity.id)
+        _give_back(signup, now, _l("This person is no longer registered."))
         db.session.commit()
         return signup
     except Exception:
