@@ -186,3 +186,12 @@ class AddPersonForm(BaseForm):
 
 class RemoveForm(BaseForm):
     reason = StringField(_l("Reason (optional, goes to the person by mail)"), validators=[Length(max=300)])
+
+
+class RosterMessageForm(BaseForm):
+    """A coordinator's message to a part of an activity's roster (app.activities.roster_messages)."""
+    to = SelectField(_l("To"), validators=[DataRequired(message=_l("Please choose who gets the message."))])
+    subject = StringField(_l("Subject"), validators=[DataRequired(message=_l("Please enter a subject.")), Length(max=200)])
+    body = TextAreaField(_l("Text"), validators=[DataRequired(message=_l("Please enter a text.")), Length(max=20000)])
+    # Identifies this one message across preview, send and an accidental second send.
+    token = HiddenField(validators=[Length(max=64)])

@@ -8,7 +8,7 @@ import re
 from contextvars import ContextVar
 from datetime import timedelta
 from email.utils import formataddr
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from flask import render_template
 from flask_babel import force_locale
@@ -440,16 +440,39 @@ def volunteers_audience(office, district=None, language: str | None = None) -> d
             "place": (district or office).name, "language": language or None}
 
 
+# Why a message's recipients get it, per kind of audience: areas register a describer for their
+# key ("roster" in app.activities), so the mail's footer and the message list can say it in the
+# reader's language without this module knowing the areas.
+AudienceDescriber = Callable[[Mapping[str, Any], bool], str]
+_AUDIENCES: dict[str, AudienceDescriber] = {}
+
+
+def register_audience(key: str) -> Callable[[AudienceDescriber], AudienceDescriber]:
+    def deco(fn: AudienceDescriber) -> AudienceDescriber:
+        _AUDIENCES[key] = fn
+        return fn
+
+    return deco
+
+
 def describe_audience(data: Mapping[str, Any] | None, fallback: str = "", *,
                       short: bool = False) -> str:
     """Why the recipients get a message, in the current locale: for the mail's footer
     ("you are registered as a volunteer in Brackel"), or `short` for lists ("Volunteers in
     Brackel"). A message without data keeps the text it was sent with."""
-    if not data or data.get("key") != "volunteers" or not data.get("place"):
+    describer = _AUDIENCES.get((data or {}).get("key", ""))
+    if describer is None:
         return fallback
+    return describer(data, short) or fallback
+
+
+@register_audience("volunteers")
+def _volunteers_audience(data: Mapping[str, Any], short: bool) -> str:
     from app.core.templating import language_name
 
-    place, language = data["place"], data.get("language")
+    place, language = data.get("place"), data.get("language")
+    if not place:
+        return ""
     if short:
         if language:
             return _("Volunteers in %(place)s who speak %(language)s", place=place,
@@ -610,6 +633,45 @@ def status_counts(message_id: int) -> dict[str, int]:
         select(OutboxMail.status, func.count()).where(OutboxMail.message_id == message_id)
         .group_by(OutboxMail.status)).all()
     return {status.value: n for status, n in rows}
+
+
+def preview_mails(draft, recipients: Select) -> list[dict]:
+    """A message exactly as recipients get it, before it is sent: for the first recipient in each
+    of their languages (at most five), rendered by the same code the worker uses. `draft` has
+    what a Message has (subject, body, audience, audience_data, sender, office)."""
+    from flask import current_app
+
+    from app.core.templating import language_name
+
+    sub = recipients.subquery()
+    _user_id, email, name, locale = list(sub.c)[:4]
+    locales = db.session.scalars(select(locale).distinct().order_by(locale).limit(5)).all()
+    mails = []
+    for loc in sorted(locales, key=lambda code: (code != "de", code or "")):
+        row = db.session.execute(select(name, email).where(locale == loc).order_by(name, email).limit(1)).first()
+        if row is None:
+            continue
+        with force_locale(loc or "de"):
+            subject, text, html, _headers = render_message(
+                draft, to_name=row[0], to_address=row[1],
+                unsubscribe=external_url("mail.unsubscribe", token="preview"))
+        mails.append({"name": row[0], "email": row[1], "language": language_name(loc or "de"),
+                      "subject": subject, "text": text, "html": html,
+                      "sender": current_app.config["MAIL_DEFAULT_SENDER"],
+                      "reply_to": reply_to_address(draft.sender, draft.office)})
+    return mails
+
+
+def allow_preview_frame(response):
+    """The HTML version of a previewed mail is shown in a sandboxed srcdoc frame, which inherits
+    the page's policy: allow the mail's inline styles and drop frame-ancestors (it would block
+    that very frame; X-Frame-Options still keeps the page out of other sites' frames). No scripts."""
+    from app.core.security import CSP
+
+    response.headers["Content-Security-Policy"] = (
+        CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        .replace("frame-ancestors 'none'; ", ""))
+    return response
 
 
 # ---------------------------------------------------------------- office template overrides

@@ -5,18 +5,15 @@ import json
 import secrets
 from types import SimpleNamespace
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.core.permissions import can_act_in_office, scope_to_offices, staff_required
-from app.core.security import CSP
 from app.core.templating import language_name
-from app.core.urls import external_url
 from app.extensions import db
-from app.mail.services import (describe_audience, render_message, reply_to_address, send_message,
+from app.mail.services import (allow_preview_frame, describe_audience, preview_mails, send_message,
                                volunteers_audience)
 from app.offices.models import District, Office
 from app.people import bp, services
@@ -67,35 +64,6 @@ def compose_message():
         draft = SimpleNamespace(subject=form.subject.data.strip(), body=form.body.data, audience="",
                                 audience_data=audience, sender=current_user, office=office)
         preview = {"count": count, "audience": describe_audience(audience),
-                   "mails": _preview_mails(draft, recipients)}
+                   "mails": preview_mails(draft, recipients)}
     response = make_response(render_template("people/compose_message.html", form=form, preview=preview))
-    if preview and preview["mails"]:
-        # The HTML version is shown in a sandboxed srcdoc frame, which inherits this page's
-        # policy: allow the mail's inline styles and drop frame-ancestors (it would block that very
-        # frame; X-Frame-Options still keeps this page out of other sites' frames). No scripts.
-        response.headers["Content-Security-Policy"] = (
-            CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-            .replace("frame-ancestors 'none'; ", ""))
-    return response
-
-
-def _preview_mails(draft, recipients) -> list[dict]:
-    """The mail exactly as recipients get it: for the first recipient in each of their
-    languages, rendered by the same code the worker uses."""
-    sub = recipients.subquery()
-    user_id, email, name, locale = list(sub.c)[:4]
-    locales = db.session.scalars(select(locale).distinct().order_by(locale).limit(5)).all()
-    mails = []
-    for loc in sorted(locales, key=lambda code: (code != "de", code)):
-        row = db.session.execute(select(name, email).where(locale == loc).order_by(name, email).limit(1)).first()
-        if row is None:
-            continue
-        with force_locale(loc or "de"):
-            subject, text, html, _headers = render_message(
-                draft, to_name=row[0], to_address=row[1],
-                unsubscribe=external_url("mail.unsubscribe", token="preview"))
-        mails.append({"name": row[0], "email": row[1], "language": language_name(loc or "de"),
-                      "subject": subject, "text": text, "html": html,
-                      "sender": current_app.config["MAIL_DEFAULT_SENDER"],
-                      "reply_to": reply_to_address(draft.sender, draft.office)})
-    return mails
+    return allow_preview_frame(response) if preview and preview["mails"] else response
