@@ -313,3 +313,125 @@ def seed_activities() -> dict[str, int]:
 
 
 register_demo_step(seed_activities)
+
+
+def seed_attendance() -> dict[str, int]:
+    """Past dates as a coordinator leaves them: attendance of the people with a place (mostly
+    present, some excused, a few absent without a word), newcomers counted on courses and cafés —
+    so "my hours", certificates and the Ehrenamtskarte list have something to show. Only where
+    nothing is marked yet."""
+    from sqlalchemy import update
+
+    from app.activities.models import Activity, ActivityDate, ActivityType, Attendance, Signup, SignupState, Slot
+    from app.core.timeutil import utcnow
+    from app.extensions import db
+
+    now = utcnow()
+    created = {"attendance": 0, "dates_with_newcomers": 0}
+    if db.session.scalar(select(Signup.id).where(Signup.attendance.is_not(None), Signup.user_id.is_not(None))
+                         .limit(1)):
+        return created
+    rows = db.session.execute(
+        select(Signup.id, Signup.user_id, Slot.ends_at, Activity.contact_id)
+        .join(Slot, Slot.id == Signup.slot_id).join(Activity, Activity.id == Slot.activity_id)
+        .join(ActivityDate, ActivityDate.id == Slot.date_id)
+        .where(Signup.state == SignupState.CONFIRMED, Signup.user_id.is_not(None), Slot.ends_at < now,
+               ActivityDate.cancelled_at.is_(None))
+        .order_by(Signup.id)).all()
+    marks = []
+    for signup_id, user_id, ends_at, contact_id in rows:
+        roll = random.Random(f"willkommen-demo:attendance:{signup_id}").random()
+        mark = Attendance.PRESENT if roll < 0.86 else (Attendance.EXCUSED if roll < 0.94 else Attendance.ABSENT)
+        marks.append({"b_id": signup_id, "a": mark, "at": ends_at, "by": contact_id})
+    if marks:
+        from sqlalchemy import bindparam
+
+        db.session.execute(update(Signup.__table__).where(Signup.__table__.c.id == bindparam("b_id"))
+                           .values(attendance=bindparam("a"), attendance_at=bindparam("at"),
+                                   attendance_by_id=bindparam("by")), marks)
+        created["attendance"] = len(marks)
+    dates = db.session.execute(
+        select(ActivityDate.id).join(Activity, Activity.id == ActivityDate.activity_id)
+        .where(ActivityDate.ends_at < now, ActivityDate.cancelled_at.is_(None), ActivityDate.newcomers.is_(None),
+               Activity.kind.in_((ActivityType.LANGUAGE_COURSE, ActivityType.LANGUAGE_CAFE)))
+        .order_by(ActivityDate.id)).scalars().all()
+    for date_id in dates:
+        n = random.Random(f"willkommen-demo:newcomers:{date_id}").randint(4, 18)
+        db.session.execute(update(ActivityDate).where(ActivityDate.id == date_id).values(newcomers=n))
+    created["dates_with_newcomers"] = len(dates)
+    db.session.commit()
+    return created
+
+
+register_demo_step(seed_attendance)
+
+
+def seed_handovers() -> dict[str, int]:
+    """Two hand-overs to look at: the demo volunteer (ehrenamt001) offers a coming place to everyone
+    who fits, and on the festival's set-up shift (which needs the coordinator's approval) a colleague
+    has taken a place over and waits for the office's yes. Through the services (mails to the sink)."""
+    from app.accounts.models import User
+    from app.activities import handover, signup
+    from app.activities.models import (Activity, ActivityDate, ActivityState, ActivityType, Handover, Role, Signup,
+                                       SignupState, Slot)
+    from app.core.timeutil import utcnow
+    from app.core.tokens import make_token
+    from app.extensions import db
+
+    now = utcnow()
+    created = {"handovers": 0}
+    if db.session.scalar(select(Handover.id).limit(1)):
+        return created
+
+    def coming(*where):
+        return (select(Signup).join(Slot, Slot.id == Signup.slot_id).join(ActivityDate, ActivityDate.id == Slot.date_id)
+                .join(Activity, Activity.id == Slot.activity_id)
+                .where(Signup.state == SignupState.CONFIRMED, Signup.user_id.is_not(None),
+                       Slot.starts_at > now + timedelta(days=2), ActivityDate.cancelled_at.is_(None),
+                       Activity.state == ActivityState.PUBLISHED, *where)
+                .order_by(Slot.starts_at, Signup.id).limit(1))
+
+    demo = db.session.scalar(select(User).where(User.email == "ehrenamt001@willkommen.example"))
+    if demo is not None:
+        mine = db.session.scalar(coming(Signup.user_id == demo.id, Activity.kind != ActivityType.ROUND_TABLE))
+        if mine is None:  # give the demo volunteer a place to hand over: the next café date with room
+            slot_id = db.session.scalar(
+                select(Slot.id).join(Activity, Activity.id == Slot.activity_id).join(Role, Role.id == Slot.role_id)
+                .where(Activity.kind == ActivityType.LANGUAGE_CAFE, Activity.state == ActivityState.PUBLISHED,
+                       Role.required_language.is_(None), Role.required_skill_id.is_(None),
+                       Slot.starts_at > now + timedelta(days=2)).order_by(Slot.starts_at).limit(1))
+            if slot_id is not None:
+                try:
+                    signup.sign_up(demo, [slot_id])
+                except signup.SignupError:
+                    pass
+            mine = db.session.scalar(coming(Signup.user_id == demo.id, Activity.kind != ActivityType.ROUND_TABLE))
+        if mine is not None and mine.state == SignupState.CONFIRMED:
+            handover.offer(demo, mine.id, note="Ich bin an dem Tag leider beim Arzt.", now=now)
+            created["handovers"] += 1
+    setup = db.session.scalar(select(Role).join(Activity, Activity.id == Role.activity_id)
+                              .where(Activity.kind == ActivityType.EVENT, Role.name == "Aufbau").limit(1))
+    if setup is not None:
+        setup.handover_needs_approval = True
+        db.session.commit()
+        theirs = db.session.scalar(coming(Slot.role_id == setup.id))
+        if theirs is not None:
+            slot = db.session.get(Slot, theirs.slot_id)
+            on_slot = select(Signup.user_id).where(Signup.slot_id == slot.id, Signup.user_id.is_not(None))
+            colleague = db.session.scalar(
+                select(User).join(Signup, Signup.user_id == User.id)
+                .where(Signup.state == SignupState.CONFIRMED, User.id.not_in(on_slot), User.id != demo.id if demo else True)
+                .join(Slot, Slot.id == Signup.slot_id).where(Slot.activity_id != slot.activity_id)
+                .order_by(User.id).limit(1))
+            owner = db.session.get(User, theirs.user_id)
+            if colleague is not None and owner is not None:
+                h = handover.offer(owner, theirs.id, to_user_id=colleague.id, note="Ich muss arbeiten.", now=now)
+                try:
+                    handover.accept(make_token(handover.PURPOSE, h=h.id, u=colleague.id), now=now)
+                except signup.SignupError:
+                    pass
+                created["handovers"] += 1
+    return created
+
+
+register_demo_step(seed_handovers)

@@ -305,8 +305,30 @@ def test_demo_builds_activities_for_every_office_and_is_safe_to_run_twice(app, r
 
         brackel = db.session.scalar(select(Organisation.id).where(Organisation.name == "Sportverein Eintracht Brackel"))
         assert db.session.scalar(select(func.count()).select_from(Activity).where(Activity.organisation_id == brackel)) == 2
+        # attendance on past dates (hours follow), newcomers counted, no attendance in the future
+        from app.activities.models import Attendance, Handover, HandoverState
+        from app.roundtables.models import AgendaItem, ItemState, Meeting
+
+        marked = dict(db.session.execute(select(Signup.attendance, func.count()).where(
+            Signup.attendance.is_not(None)).group_by(Signup.attendance)).all())
+        assert marked[Attendance.PRESENT] > marked.get(Attendance.ABSENT, 0) > 0
+        assert db.session.scalar(select(func.count()).select_from(Signup).join(Slot, Slot.id == Signup.slot_id)
+                                 .where(Signup.attendance.is_not(None), Slot.starts_at > utcnow())) == 0
+        assert db.session.scalar(select(func.count()).select_from(ActivityDate)
+                                 .where(ActivityDate.newcomers > 0)) > 0
+        # a hand-over offered openly, one waiting for the coordinator's approval
+        assert {h.state for h in db.session.scalars(select(Handover))} == {HandoverState.OPEN, HandoverState.PENDING}
+        # round tables: agenda, a proposal to decide, minutes published
+        assert db.session.scalar(select(func.count()).select_from(Meeting)
+                                 .where(Meeting.minutes_published_at.is_not(None))) > 0
+        assert db.session.scalar(select(func.count()).select_from(AgendaItem)
+                                 .where(AgendaItem.state == ItemState.PROPOSED)) > 0
+        more = (db.session.scalar(select(func.count()).select_from(AgendaItem)),
+                db.session.scalar(select(func.count()).select_from(Handover)))
     r = runner.invoke(args=["seed-demo", "--volunteers", "60"])
     assert r.exit_code == 0
     with app.app_context():
         assert (db.session.scalar(select(func.count()).select_from(Activity)),
                 db.session.scalar(select(func.count()).select_from(Signup))) == counts
+        assert (db.session.scalar(select(func.count()).select_from(AgendaItem)),
+                db.session.scalar(select(func.count()).select_from(Handover))) == more
