@@ -25,7 +25,8 @@ from app.accounts.models import Role as UserRole
 from app.accounts.models import User, coordinator_offices
 from app.activities import events
 from app.activities.models import (ACTIVE, HOLDING, Activity, ActivityDate, ActivityState, ActivityType,
-                                   DateSeries, PlaceKind, Role, Signup, SignupState, Slot, activity_languages)
+                                   DateSeries, Handover, HandoverState, PlaceKind, Role, Signup, SignupState, Slot,
+                                   activity_languages)
 from app.activities.series import SeriesError, expand, local_to_utc, span, utc_to_local
 from app.activities.structure import sync_slots
 from app.core import audit
@@ -783,6 +784,10 @@ class RosterRow:
     over_capacity: bool
     created_at: datetime
     contact_shared: bool
+    # An open or pending hand-over of this place (app.activities.handover), if any.
+    handover_id: int | None = None
+    handover_state: HandoverState | None = None
+    handover_taker: str = ""
 
 
 @dataclass
@@ -826,22 +831,27 @@ def roster(slot: Slot, *, show_contact: str) -> Roster:
     from app.people.consent import shares_with_partner
     from app.people.models import VolunteerProfile
 
+    from sqlalchemy.orm import aliased
+
     shared = shares_with_partner(Signup.user_id).label("shared")
+    taker = aliased(User)
     stmt = (select(Signup.id, Signup.user_id, User.name, User.email, VolunteerProfile.phone, Organisation.name,
                    Signup.delegate_name, Signup.state, Signup.queue_no, Signup.offer_expires_at,
-                   Signup.over_capacity, Signup.created_at, shared)
+                   Signup.over_capacity, Signup.created_at, shared, Handover.id, Handover.state, taker.name)
             .outerjoin(User, User.id == Signup.user_id)
             .outerjoin(VolunteerProfile, VolunteerProfile.user_id == Signup.user_id)
             .outerjoin(Organisation, Organisation.id == Signup.organisation_id)
+            .outerjoin(Handover, Handover.open_signup_id == Signup.id)
+            .outerjoin(taker, taker.id == Handover.taken_by_id)
             .where(Signup.slot_id == slot.id)
             .order_by(Signup.queue_no.nulls_last(), Signup.created_at, Signup.id))
     confirmed, offered, waiting, ended = [], [], [], []
     for (sid, uid, name, email, phone, org, delegate, state, queue_no, expires, over, created,
-         is_shared) in db.session.execute(stmt):
+         is_shared, h_id, h_state, h_taker) in db.session.execute(stmt):
         visible = show_contact == "all" or bool(is_shared)
         row = RosterRow(sid, uid, name or delegate or "—", (email or "") if visible else "",
                         (phone or "") if visible else "", org or "", state, queue_no, None, expires,
-                        bool(over), created, visible)
+                        bool(over), created, visible, h_id, h_state, h_taker or "")
         if state == SignupState.CONFIRMED:
             confirmed.append(row)
         elif state == SignupState.OFFERED:

@@ -537,6 +537,7 @@ def _rows_html(rows: list[svc.RosterRow], kind: str, staff: bool, labels: dict[s
 
     out = []
     remove_url = url_for("activities.manage_remove", activity_id=activity_id, signup_id=0)[:-len("/0/remove")]
+    review_url = url_for("activities.handover_review", handover_id=0)[:-len("/0")]
     for r in rows:
         contact = ""
         if r.email:
@@ -550,6 +551,14 @@ def _rows_html(rows: list[svc.RosterRow], kind: str, staff: bool, labels: dict[s
             badge = f' <span class="tag tag-warn">{labels["over"]}</span>'
         if kind == "waiting":
             badge = f' <span class="tag">{labels["position"]} {r.position}</span>' + badge
+        if r.handover_id is not None:
+            if r.handover_taker:  # taken over, waiting for the office's approval
+                text = escape(labels["handover_pending"] % {"name": r.handover_taker})
+                if staff:
+                    text = f'<a href="{review_url}/{r.handover_id}">{text}</a>'
+                badge += f' <span class="tag tag-warn">{text}</span>'
+            else:
+                badge += f' <span class="tag">{labels["handover_open"]}</span>'
         extra = ""
         if kind == "offered":
             extra = f'<td data-label="{labels["until"]}">{format_datetime(r.offer_expires_at, "short") if r.offer_expires_at else ""}</td>'
@@ -578,7 +587,10 @@ def manage_roster(activity_id: int, slot_id: int):
     on_list = {r.user_id for r in roster.confirmed + roster.offered + roster.waiting}
     labels = {"org": _("Organisation"), "contact": _("Contact"), "since": _("Signed up"), "until": _("Offer until"),
               "state": _("State"), "remove": _("Remove"), "move_up": _("Move up"), "position": _("Position"),
-              "over": _("over capacity"), "no_contact": _("not shared")}
+              "over": _("over capacity"), "no_contact": _("not shared"),
+              "handover_open": _("offers the place to others"),
+              # %(name)s filled per row (plain %-formatting of the translated text)
+              "handover_pending": _("taken over by %(name)s, waiting for your approval")}
     sections = [(kind, rows, _rows_html(rows, kind, staff, labels, activity_id)) for kind, rows in (
         ("confirmed", roster.confirmed), ("offered", roster.offered), ("waiting", roster.waiting),
         ("ended", roster.ended))]

@@ -32,6 +32,9 @@ EXEMPT = {
     "core.impressum", "core.healthz", "core.set_language", "mail.unsubscribe", "mail.resubscribe",
     "accounts.confirm_email", "accounts.confirm_email_change", "accounts.undo_email_change",
     "mydata.my_data", "mydata.download", "mydata.delete_account", "mydata.goodbye",
+    # Mailed links with a deadline (a held place, a hand-over): answering them must not wait
+    # behind a new text to read — a POST sent away to the renewal page would lose the answer.
+    "activities.offer", "activities.handover",
 }
 
 

@@ -91,6 +91,14 @@ def test_coordinator_approves_from_the_mail(app, client, make, auth):
     assert client.get(f"/manage/activities/handovers/{h.id}").status_code == 404
     auth.logout()
     auth.login(coord)
+    # the roster says so next to the place, with the way to the approval
+    roster = client.get(f"/manage/activities/{act.id}/slots/{act.slot}").get_data(as_text=True)
+    assert f'href="/manage/activities/handovers/{h.id}"' in roster
+    with app.app_context():
+        from app.accounts.models import User
+
+        taker = db.session.get(User, b.id).name
+    assert f"übernommen von {taker}" in roster.replace("&#39;", "'")
     review = client.get(f"/manage/activities/handovers/{h.id}")
     assert review.status_code == 200
     r = client.post(f"/manage/activities/handovers/{h.id}/decide",
