@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Role as AccountRole
 from app.accounts.models import User
@@ -156,6 +157,7 @@ def invitable_organisations(activity_id: int) -> list[Organisation]:
 def agenda(date_id: int) -> list[AgendaItem]:
     return list(db.session.scalars(select(AgendaItem).where(
         AgendaItem.date_id == date_id, AgendaItem.state.in_(ON_AGENDA))
+        .options(selectinload(AgendaItem.organisation))
         .order_by(AgendaItem.position, AgendaItem.id)))
 
 
@@ -165,7 +167,8 @@ def proposals(date_id: int, organisation_id: int | None = None) -> list[AgendaIt
                                     AgendaItem.state.in_((ItemState.PROPOSED, ItemState.DECLINED)))
     if organisation_id is not None:
         stmt = stmt.where(AgendaItem.organisation_id == organisation_id)
-    return list(db.session.scalars(stmt.order_by(AgendaItem.created_at, AgendaItem.id)))
+    return list(db.session.scalars(stmt.options(selectinload(AgendaItem.organisation))
+                                   .order_by(AgendaItem.created_at, AgendaItem.id)))
 
 
 def _next_position(date_id: int) -> int:

@@ -145,3 +145,46 @@ def test_bad_input_at_the_field(app, client, auth, world, make):
     r = submit(client, f"/round-tables/meetings/{date_id}/deadline", {"proposals_until": "kaputt"},
                form_url=f"/round-tables/meetings/{date_id}/agenda")
     assert r.status_code == 400
+
+
+def _grow(app, w, make, orgs: int, items: int):
+    """`orgs` more invited organisations, each proposing an item, and `items` set items per meeting."""
+    with app.app_context():
+        for _i in range(orgs):
+            org = make.organisation()
+            svc.invite(_u(w["coord"]), w["rt"].id, org.id)
+            svc.propose(db.session.get(User, org.contacts[0].id), w["rt"].date_ids[0], "Vorschlag", "Text")
+        for date_id in w["rt"].date_ids:
+            for i in range(items):
+                svc.add_item(_u(w["coord"]), date_id, f"Punkt {i}", "Notiz")
+        svc.save_minutes(_u(w["coord"]), w["rt"].date_ids[0], "## Protokoll\n\n- eins\n- zwei")
+
+
+def test_round_table_pages_run_a_constant_number_of_statements(app, client, auth, world, make):
+    """The office's pages and a partner's read the same number of statements for 1 or 8
+    organisations and 2 or 12 items: no query per row."""
+    from tests.conftest import count_statements
+
+    w = world
+    date_id = w["rt"].date_ids[0]
+    with app.app_context():
+        svc.invite(_u(w["coord"]), w["rt"].id, w["org"].id)
+    paths = [f"/round-tables/{w['rt'].id}/manage", f"/round-tables/meetings/{date_id}/agenda",
+             f"/round-tables/meetings/{date_id}/minutes"]
+    partner_paths = [f"/round-tables/meetings/{date_id}", f"/round-tables/{w['rt'].id}"]
+
+    def counts():
+        auth.login(w["coord"])
+        staff = [count_statements(app, client, p) for p in paths]
+        auth.logout()
+        auth.login(w["org"].contacts[0])
+        partner = [count_statements(app, client, p) for p in partner_paths]
+        auth.logout()
+        return staff + partner
+
+    _grow(app, w, make, orgs=1, items=2)
+    small = counts()
+    _grow(app, w, make, orgs=7, items=10)
+    big = counts()
+    assert big == small, list(zip(paths + partner_paths, small, big))
+    assert max(small) <= 16, small
