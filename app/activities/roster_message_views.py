@@ -5,7 +5,6 @@ the per-message log afterwards). Coordinators of the activity's office (and admi
 from __future__ import annotations
 
 import secrets
-from types import SimpleNamespace
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,8 +15,7 @@ from app.activities import manage as svc
 from app.activities import roster_messages
 from app.activities.manage_forms import RosterMessageForm
 from app.activities.manage_views import PREFIX, _staff_activity_or_404, manager_required
-from app.mail.services import allow_preview_frame, describe_audience, preview_mails, send_message
-from app.people.services import count_rows
+from app.mail.services import allow_preview_frame, compose_step
 
 
 @bp.route(f"{PREFIX}/<int:activity_id>/message", methods=["GET", "POST"])
@@ -38,18 +36,13 @@ def roster_message(activity_id: int):
             abort(404)
         recipients = roster_messages.recipients(activity.id, audience)
         data = roster_messages.audience_data(activity, audience)
-        count = count_rows(recipients)
-        if "send" in request.form and count:
-            message = send_message(sender=current_user, office_id=activity.office_id, subject=form.subject.data,
-                                   body=form.body.data, audience_data=data, recipients=recipients,
-                                   client_token=form.token.data)
+        message, preview = compose_step(send="send" in request.form, sender=current_user, office=activity.office,
+                                        subject=form.subject.data, body=form.body.data, recipients=recipients,
+                                        audience_data=data, client_token=form.token.data)
+        if message is not None:
             flash(_("Your message is on its way to %(n)d people.", n=message.recipient_count), "success")
             return redirect(url_for("mail.message_log", message_id=message.id))
-        draft = SimpleNamespace(subject=form.subject.data.strip(), body=form.body.data, audience="",
-                                audience_data=data, sender=current_user, office=activity.office)
-        preview = {"count": count, "audience": describe_audience(data),
-                   "mails": preview_mails(draft, recipients) if count else []}
-        if not count:
+        if not preview["count"]:
             form.to.errors = [*form.to.errors, _("Nobody is in this group yet. Please choose another one.")]
     response = make_response(render_template("activities/manage/message.html", form=form, activity=activity,
                                               preview=preview))

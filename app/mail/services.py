@@ -662,6 +662,23 @@ def preview_mails(draft, recipients: Select) -> list[dict]:
     return mails
 
 
+def compose_step(*, send: bool, sender, office, subject: str, body: str, recipients: Select,
+                 audience_data: Mapping[str, Any], client_token: str | None) -> tuple[Message | None, dict]:
+    """One step of a form that writes to a group (the volunteers of an office, a roster): with
+    `send` and somebody to reach, the message goes out (→ the Message); else the preview the form
+    shows — how many, why, and the mail as each language's reader gets it."""
+    count = db.session.scalar(select(func.count()).select_from(recipients.order_by(None).subquery())) or 0
+    if send and count:
+        return send_message(sender=sender, office_id=office.id, subject=subject, body=body,
+                            audience_data=audience_data, recipients=recipients, client_token=client_token), {}
+    from types import SimpleNamespace
+
+    draft = SimpleNamespace(subject=subject.strip(), body=body, audience="", audience_data=audience_data,
+                            sender=sender, office=office)
+    return None, {"count": count, "audience": describe_audience(audience_data),
+                  "mails": preview_mails(draft, recipients) if count else []}
+
+
 def allow_preview_frame(response):
     """The HTML version of a previewed mail is shown in a sandboxed srcdoc frame, which inherits
     the page's policy: allow the mail's inline styles and drop frame-ancestors (it would block

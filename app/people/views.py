@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from types import SimpleNamespace
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,8 +12,7 @@ from sqlalchemy import select
 from app.core.permissions import can_act_in_office, scope_to_offices, staff_required
 from app.core.templating import language_name
 from app.extensions import db
-from app.mail.services import (allow_preview_frame, describe_audience, preview_mails, send_message,
-                               volunteers_audience)
+from app.mail.services import allow_preview_frame, compose_step, volunteers_audience
 from app.offices.models import District, Office
 from app.people import bp, services
 from app.people.forms import MessageForm
@@ -54,16 +52,11 @@ def compose_message():
         office = db.session.get(Office, form.office.data)
         district = db.session.get(District, form.district.data) if form.district.data else None
         audience = volunteers_audience(office, district, form.language.data or None)
-        count = services.count_rows(recipients)
-        if "send" in request.form and count:
-            message = send_message(sender=current_user, office_id=office.id, subject=form.subject.data,
-                                   body=form.body.data, audience_data=audience, recipients=recipients,
-                                   client_token=form.token.data)
+        message, preview = compose_step(send="send" in request.form, sender=current_user, office=office,
+                                        subject=form.subject.data, body=form.body.data, recipients=recipients,
+                                        audience_data=audience, client_token=form.token.data)
+        if message is not None:
             flash(_("Your message is on its way to %(n)d people.", n=message.recipient_count), "success")
             return redirect(url_for("mail.message_log", message_id=message.id))
-        draft = SimpleNamespace(subject=form.subject.data.strip(), body=form.body.data, audience="",
-                                audience_data=audience, sender=current_user, office=office)
-        preview = {"count": count, "audience": describe_audience(audience),
-                   "mails": preview_mails(draft, recipients)}
     response = make_response(render_template("people/compose_message.html", form=form, preview=preview))
     return allow_preview_frame(response) if preview and preview["mails"] else response
