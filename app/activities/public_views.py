@@ -220,30 +220,18 @@ def _viewer(user, page: catalogue.ActivityPage, now: datetime) -> Viewer:
 
 
 def _unmet(user, page: catalogue.ActivityPage) -> dict[int, list[str]]:
-    """Per role with requirements: the sentences saying what the person doesn't meet. The
-    person's languages and skills in one statement for all roles; the rule and its words are
-    those of signup.unmet_requirements (which asks per role — too many statements for a page
-    of 30 roles)."""
+    """Per role with requirements: the sentences saying what the person doesn't meet — the
+    person's languages and skills in one statement for all roles, the rule of the sign-up
+    service (signup.requirement_gaps)."""
     roles = [r for r in page.roles if r.has_requirements and not r.for_partners]
     if not roles:
         return {}
-    from flask_babel import lazy_gettext as _l
-
-    from app.core.templating import language_name
-    from app.people.models import LanguageLevel
+    from app.activities.signup import requirement_gaps
 
     languages, skills = catalogue.qualifications(user.id)
     out: dict[int, list[str]] = {}
     for r in roles:
-        lines = []
-        if r.required_language:
-            need = r.required_level or LanguageLevel.BASIC
-            level = languages.get(r.required_language)
-            if level is None or level < need:
-                lines.append(str(_l("This role needs %(language)s at least at the level “%(level)s”.",
-                                    language=language_name(r.required_language), level=LanguageLevel(need).label)))
-        if r.required_skill_id and r.required_skill_id not in skills:
-            lines.append(str(_l("This role needs the skill “%(skill)s” in your profile.", skill=r.required_skill or "")))
+        lines = requirement_gaps(r, languages, skills, r.required_skill or "")
         if lines:
             out[r.id] = lines
     return out

@@ -36,7 +36,7 @@ from app.core.permissions import can_act_in_office
 from app.core.timeutil import utcnow
 from app.core.tokens import TokenError, consume_token, make_token, read_token
 from app.extensions import db
-from app.people.models import LanguageLevel, OrganisationState, VolunteerLanguage, volunteer_skills
+from app.people.models import LanguageLevel, OrganisationState
 
 OFFER_PURPOSE = "activity-offer"
 MAX_SLOTS_AT_ONCE = 200
@@ -120,27 +120,36 @@ def open_problem(role: Role, slot: Slot, activity: Activity, date: ActivityDate,
     return None
 
 
-def unmet_requirements(user, role: Role) -> list[str]:
-    """What the role asks for that this person's profile doesn't have, as plain sentences."""
+def requirement_gaps(role, languages: dict[str, int], skills: set[int], skill_label: str = "") -> list[str]:
+    """The rule: what `role` (anything with required_language, required_level, required_skill_id)
+    asks for that a person with these language levels and skill ids doesn't have, as plain
+    sentences. Pages with many roles load the person's qualifications once
+    (catalogue.qualifications) and ask this per role."""
     from app.core.templating import language_name
 
     out = []
     if role.required_language:
-        level = db.session.scalar(select(VolunteerLanguage.level).where(
-            VolunteerLanguage.user_id == user.id, VolunteerLanguage.code == role.required_language))
         need = role.required_level or LanguageLevel.BASIC
+        level = languages.get(role.required_language)
         if level is None or level < need:
             out.append(str(_l("This role needs %(language)s at least at the level “%(level)s”.",
                               language=language_name(role.required_language), level=LanguageLevel(need).label)))
-    if role.required_skill_id:
-        has = db.session.scalar(select(func.count()).select_from(volunteer_skills).where(
-            volunteer_skills.c.user_id == user.id, volunteer_skills.c.item_id == role.required_skill_id))
-        if not has:
-            from flask_babel import get_locale
-
-            label = role.required_skill.label(str(get_locale() or "de")) if role.required_skill else ""
-            out.append(str(_l("This role needs the skill “%(skill)s” in your profile.", skill=label)))
+    if role.required_skill_id and role.required_skill_id not in skills:
+        out.append(str(_l("This role needs the skill “%(skill)s” in your profile.", skill=skill_label)))
     return out
+
+
+def unmet_requirements(user, role: Role) -> list[str]:
+    """What the role asks for that this person's profile doesn't have, as plain sentences."""
+    if not role.required_language and not role.required_skill_id:
+        return []
+    from flask_babel import get_locale
+
+    from app.activities.catalogue import qualifications
+
+    languages, skills = qualifications(user.id)
+    label = role.required_skill.label(str(get_locale() or "de")) if role.required_skill else ""
+    return requirement_gaps(role, languages, skills, label)
 
 
 # ---------------------------------------------------------------- the lock
