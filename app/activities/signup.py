@@ -366,8 +366,15 @@ def _give_back(signup: Signup, now: datetime, not_active_message) -> SignupState
         raise SignupError("not_active", not_active_message)
     if slot.starts_at <= now:
         raise SignupError("started", _l("This date has already begun. Please tell the office directly."))
+    return _end(signup, SignupState.CANCELLED, slot, role, activity, now)
+
+
+def _end(signup: Signup, state: SignupState, slot: Slot, role: Role, activity: Activity,
+         now: datetime) -> SignupState:
+    """Take a sign-up off the list (cancelled, declined, expired, removed) under the slot's lock
+    the caller holds; a place it held goes to the next in line. Returns the state it had."""
     was = signup.state
-    signup.state, signup.ended_at = SignupState.CANCELLED, now
+    signup.state, signup.ended_at = state, now
     db.session.flush()
     if was in HOLDING:
         _advance(slot, role, now)
@@ -432,11 +439,9 @@ def _answer_offer(token: str, accept: bool, now: datetime | None) -> Signup:
             db.session.flush()
             if signup.user is not None:
                 notifications.signed_up(signup.user, [signup])
+            events.changed(activity.id)
         else:
-            signup.state, signup.ended_at = SignupState.DECLINED, now
-            db.session.flush()
-            _advance(slot, role, now)
-        events.changed(activity.id)
+            _end(signup, SignupState.DECLINED, slot, role, activity, now)
         db.session.commit()
         return signup
     except Exception:
@@ -468,11 +473,8 @@ def expire_offers(now: datetime | None = None, limit: int = 500) -> int:
             if signup is None or signup.state != SignupState.OFFERED or signup.offer_expires_at > now:
                 db.session.rollback()
                 continue
-            signup.state, signup.ended_at = SignupState.EXPIRED, now
-            db.session.flush()
+            _end(signup, SignupState.EXPIRED, slot, role, activity, now)
             notifications.offer_expired(signup)
-            _advance(slot, role, now)
-            events.changed(activity.id)
             db.session.commit()
             done += 1
         except Exception:
@@ -560,15 +562,10 @@ def remove(actor, signup_id: int, reason: str = "", now: datetime | None = None)
         signup, slot, role, date, activity = _staff_signup(actor, signup_id)
         if signup.state not in ACTIVE:
             raise SignupError("not_active", _l("This person is no longer on the list."))
-        was = signup.state
-        signup.state, signup.ended_at = SignupState.REMOVED, now
-        db.session.flush()
-        if was in HOLDING:
-            _advance(slot, role, now)
+        was = _end(signup, SignupState.REMOVED, slot, role, activity, now)
         audit.record(actor, "signup.removed", signup, office_id=activity.office_id,
                      activity=activity.id, slot=slot.id, user=signup.user_id, was=was.value, reason=reason)
         notifications.removed(signup, reason)
-        events.changed(activity.id)
         db.session.commit()
         return signup
     except Exception:
