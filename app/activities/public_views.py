@@ -18,6 +18,7 @@ from sqlalchemy import distinct, literal, select, union_all
 
 from app.activities import bp, cache, catalogue
 from app.activities.models import Activity, ActivityState, ActivityType, Signup, Slot, activity_languages
+from app.core import pagecache
 from app.core.permissions import confirmed_required
 from app.core.safe_redirect import safe_next
 from app.core.timeutil import to_local, utcnow
@@ -49,6 +50,14 @@ def _cached_page(kind: str, render):
     response.vary.add("Cookie")
     response.vary.add("Accept-Language")
     return response
+
+
+def _anonymous_page(kind: str, render):
+    """For core's pages (app.core.pagecache): cached like ours, under the same version."""
+    return _cached_page(kind, render) if anonymous_cacheable() else None
+
+
+pagecache.register(_anonymous_page)
 
 
 # ---------------------------------------------------------------- the list

@@ -18,9 +18,15 @@ log = logging.getLogger(__name__)
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.dashboard"))
+    from app.core import pagecache
     from app.offices.services import public_offices
 
-    return render_template("core/index.html", offices=public_offices())
+    def render(csrf_token=None):
+        context = {"csrf_token": csrf_token} if csrf_token is not None else {}
+        return render_template("core/index.html", offices=public_offices(), **context)
+
+    page = pagecache.anonymous_page("start", render)
+    return page if page is not None else render()
 
 
 OPERATOR_KEYS = ("NAME", "STREET", "POSTCODE", "CITY", "REPRESENTATIVE", "EMAIL", "PHONE",
