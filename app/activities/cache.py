@@ -16,6 +16,7 @@ Pages for people who are logged in (or have a flash message waiting) never come 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -44,17 +45,66 @@ _READ = "SELECT version FROM activity_cache_version WHERE id = 1"
 
 
 def current_version() -> int:
-    """The version for this request: read once (one short primary-key statement on the
-    request's own connection, no ORM), then kept in `g`."""
+    """The version for this request: read once, then kept in `g`. Read on a connection of its
+    own (below) where the database allows, so that a request served from the cache never checks
+    a connection out of the pool nor opens a transaction; else on the request's own connection."""
     v = g.get("_activity_cache_version")
     if v is None:
-        try:
-            v = db.session.connection().exec_driver_sql(_READ).scalar()
-        except SQLAlchemyError:
-            db.session.rollback()
-            raise
+        v = _read_on_own_connection()
+        if v is None:
+            try:
+                v = db.session.connection().exec_driver_sql(_READ).scalar()
+            except SQLAlchemyError:
+                db.session.rollback()
+                raise
         v = g._activity_cache_version = int(v or 0)
     return v
+
+
+# One DBAPI connection per thread and process just for reading the version, in autocommit (each
+# read sees the latest commit: PostgreSQL's autocommit, SQLite's implicit transactions begin only
+# for writes). Not for an in-memory SQLite database: a second connection would be another database.
+_own = threading.local()
+
+
+def _read_on_own_connection() -> int | None:
+    engine = db.engine
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return None
+    pid = os.getpid()
+    conn = getattr(_own, "conn", None)
+    if conn is None or _own.engine is not engine or _own.pid != pid:
+        if conn is not None and _own.pid == pid:  # another app's engine (tests): close the old one
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001
+                pass
+        _own.conn = None
+        try:
+            conn = engine.raw_connection()
+            conn.detach()  # ours for good: not counted in, nor returned to, the pool
+            if engine.url.get_backend_name() == "postgresql":
+                conn.dbapi_connection.autocommit = True
+        except Exception as exc:  # noqa: BLE001 - fall back to the request's connection
+            log.warning("no own connection for the cache version: %s", exc)
+            return None
+        _own.conn, _own.engine, _own.pid = conn, engine, pid
+    try:
+        cur = conn.cursor()
+        try:
+            cur.execute(_READ)
+            row = cur.fetchone()
+        finally:
+            cur.close()
+        return int(row[0]) if row else 0
+    except Exception as exc:  # noqa: BLE001 - a broken connection: drop it, read the usual way
+        _own.conn = None
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+        log.info("cache version read failed on its own connection, retrying on the request's: %s", exc)
+        return None
 
 
 def bump() -> None:

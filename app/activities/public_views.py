@@ -46,7 +46,9 @@ def _cached_page(kind: str, render):
     if body is None:
         body = render(lambda: CSRF_PLACEHOLDER)
         cache.put(key, body)
-    response = current_app.response_class(body.replace(CSRF_PLACEHOLDER, generate_csrf()), mimetype="text/html")
+    if CSRF_PLACEHOLDER in body:  # a form on the page needs this visitor's own token (and a session)
+        body = body.replace(CSRF_PLACEHOLDER, generate_csrf())
+    response = current_app.response_class(body, mimetype="text/html")
     response.vary.add("Cookie")
     response.vary.add("Accept-Language")
     return response
@@ -170,7 +172,9 @@ def _render_detail(page, viewer, mine, problems, now, csrf_token=None) -> str:
 
 
 def _html_response(body: str, anonymous: bool):
-    response = current_app.response_class(body.replace(CSRF_PLACEHOLDER, generate_csrf()), mimetype="text/html")
+    if CSRF_PLACEHOLDER in body:  # a form on the page needs this visitor's own token (and a session)
+        body = body.replace(CSRF_PLACEHOLDER, generate_csrf())
+    response = current_app.response_class(body, mimetype="text/html")
     if anonymous:
         response.vary.add("Cookie")
         response.vary.add("Accept-Language")

@@ -73,7 +73,20 @@ def healthz():
 
 
 @bp.post("/sprache")
+@csrf.exempt
 def set_language():
+    """The language of the pages: a cookie for everyone, and for a signed-in person also their
+    stored choice (their mails follow it) — which, being a change to the account, needs the
+    form's CSRF token. A visitor's switch only sets the cookie, so their (cached) pages carry no
+    token and create no session."""
+    if current_user.is_authenticated:
+        from flask_wtf.csrf import CSRFError, validate_csrf
+        from wtforms import ValidationError
+
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError as exc:
+            raise CSRFError(str(exc)) from None
     lang = request.form.get("lang", "")
     target = safe_next(request.form.get("next")) or url_for("core.index")
     response = redirect(target)

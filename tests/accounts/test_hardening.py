@@ -377,7 +377,7 @@ def test_an_old_unsubscribe_link_cannot_switch_messages_back_on(app, client, mak
         link = unsubscribe_link(user.email).split("localhost", 1)[1]
     client.post(link)
     stranger = app.test_client()
-    html = stranger.get("/").get_data(as_text=True)
+    html = stranger.get("/login").get_data(as_text=True)
     for attempt in (link + "/undo", link.replace("/unsubscribe/", "/unsubscribe/undo/")):
         assert stranger.post(attempt, data={"csrf_token": csrf_from(html)}).status_code in (404, 405)
     with app.app_context():

@@ -56,16 +56,22 @@ def test_german_is_default_and_english_by_browser(client):
     assert 'lang="en"' in page and "Log in" in page
 
 
-def test_language_switch_sticks(client):
+def test_language_switch_sticks(client, make, auth):
     from tests.conftest import csrf_from
 
-    token = csrf_from(client.get("/").get_data(as_text=True))
-    r = client.post("/sprache", data={"lang": "en", "next": "/login", "csrf_token": token})
+    # a visitor's switch only sets a cookie: no token, no session needed (cached pages carry none)
+    assert 'name="csrf_token"' not in client.get("/").get_data(as_text=True)
+    r = client.post("/sprache", data={"lang": "en", "next": "/login"})
     assert r.status_code == 302 and r.location.endswith("/login")
     assert 'lang="en"' in client.get("/login").get_data(as_text=True)
     # an open redirect is not possible through the switch
-    r = client.post("/sprache", data={"lang": "de", "next": "https://evil.example", "csrf_token": token})
+    r = client.post("/sprache", data={"lang": "de", "next": "https://evil.example"})
     assert r.location == "/"
+    # a signed-in person's choice is stored with the account: that takes the form's token
+    auth.login(make.volunteer())
+    assert client.post("/sprache", data={"lang": "en", "next": "/home"}).status_code == 400
+    token = csrf_from(client.get("/home").get_data(as_text=True))
+    assert client.post("/sprache", data={"lang": "en", "next": "/home", "csrf_token": token}).status_code == 302
 
 
 def test_german_translation_is_used(client):

@@ -28,5 +28,6 @@ def test_log_out_gives_a_new_token(app, make, auth, client):
     client.post("/logout", data={"csrf_token": before})
     after = csrf_from(client.get("/login").get_data(as_text=True))
     assert after != before
+    auth.login(user)
     r = client.post("/sprache", data={"lang": "en", "next": "/", "csrf_token": before})
     assert r.status_code == 400  # the old session's token no longer counts
