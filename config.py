@@ -145,6 +145,11 @@ class Config:
     # client's to choose, and a reset link must not point to an attacker's host.
     BASE_URL_FROM_REQUEST = False
 
+    # The largest request body (a spreadsheet upload is the largest: the shift import takes files
+    # of up to 2 MB). Beyond it the request is refused with 413 before it is read (the 413 page
+    # says so plainly).
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)
+
     # Sessions and "remember me" cookies.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
