@@ -104,9 +104,10 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_table(data: bytes) -> list[list[str]]:
-    """The rows of the file's first sheet as text cells (empty rows left out, at most
-    MAX_ROWS + 1 of them plus the heading: enough to say "too many")."""
+def read_table(data: bytes) -> list[tuple[int, list[str]]]:
+    """The rows of the file's first sheet as (row number, text cells): empty rows left out, at
+    most MAX_ROWS + 1 of them plus the heading (enough to say "too many"). The numbers are those
+    the spreadsheet shows, so the preview's "row 7" is row 7 in Excel."""
     if not data or not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise ImportFileError(_l("The file is empty."))
     if len(data) > MAX_FILE_BYTES:
@@ -119,7 +120,7 @@ def read_table(data: bytes) -> list[list[str]]:
     return _read_csv(data)
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
+def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
     if b"\x00" in data:
         raise ImportFileError(_l("This file is not a spreadsheet. Please upload a CSV or xlsx file."))
     try:
@@ -131,12 +132,12 @@ def _read_csv(data: bytes) -> list[list[str]]:
     # may): the separator is the one it uses most; a single column reads with any.
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(";,\t", key=first.count)
-    rows: list[list[str]] = []
+    rows: list[tuple[int, list[str]]] = []
     try:
-        for raw in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        for number, raw in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
             cells = [c.strip()[:MAX_CELL] for c in raw[:MAX_COLUMNS]]
             if any(cells):
-                rows.append(cells)
+                rows.append((number, cells))
             if len(rows) > MAX_ROWS + 1:
                 raise ImportFileError(_l("The file has more than %(max)d rows. Please import at most %(max)d "
                                          "shifts at a time.", max=MAX_ROWS))
@@ -171,7 +172,7 @@ def _xlsx_cell(value) -> str:
     return str(value).strip()[:MAX_CELL]
 
 
-def _read_xlsx(data: bytes) -> list[list[str]]:
+def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
     not_xlsx = _l("This file could not be read as an xlsx spreadsheet. Please save it from Excel or "
                   "LibreOffice as .xlsx (or CSV) and try again.")
     try:
@@ -185,15 +186,16 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         raise ImportFileError(not_xlsx) from None
     from openpyxl import load_workbook
 
-    rows: list[list[str]] = []
+    rows: list[tuple[int, list[str]]] = []
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         try:
             ws = wb.worksheets[0]
-            for values in ws.iter_rows(max_col=MAX_COLUMNS, values_only=True):
-                cells = [_xlsx_cell(v) for v in values]
+            for row in ws.iter_rows(max_col=MAX_COLUMNS):
+                cells = [_xlsx_cell(c.value) for c in row]
                 if any(cells):
-                    rows.append(cells)
+                    number = next(c.row for c in row if getattr(c, "row", None) is not None)
+                    rows.append((number, cells))
                 if len(rows) > MAX_ROWS + 1:
                     raise ImportFileError(_l("The file has more than %(max)d rows. Please import at most "
                                              "%(max)d shifts at a time.", max=MAX_ROWS))
@@ -285,10 +287,14 @@ def columns_of(heading: list[str]) -> tuple[dict[int, str], list[str]]:
     return found, ignored
 
 
-def parse(table: list[list[str]]) -> Table:
-    """The rows of a table (heading first), each checked on its own."""
-    columns, ignored = columns_of(table[0])
-    body = table[1:]
+def parse(table: list[tuple[int, list[str]]]) -> Table:
+    """The rows of a table (heading first), each checked on its own. The heading may follow a
+    title row or two ("Schichtplan Brückenfest"): the first of the first five rows that names
+    at least two of the required columns is taken."""
+    start = next((i for i, (_n, cells) in enumerate(table[:5])
+                  if sum(HEADINGS.get(_heading_key(c)) in REQUIRED for c in cells) >= 2), 0)
+    columns, ignored = columns_of(table[start][1])
+    body = table[start + 1:]
     if not body:
         raise ImportFileError(_l("The file has column headings but no shifts."))
     if len(body) > MAX_ROWS:
@@ -296,7 +302,7 @@ def parse(table: list[list[str]]) -> Table:
                                  "a time.", max=MAX_ROWS))
     lookups = Lookups.load()
     rows = []
-    for n, raw in enumerate(body, start=2):
+    for n, raw in body:
         cells = {key: (raw[i] if i < len(raw) else "") for i, key in columns.items()}
         rows.append(parse_row(n, cells, lookups))
     return Table(rows, [k for k in COLUMNS if k in columns.values()], ignored)

@@ -140,7 +140,8 @@ def shift_import_confirm(activity_id: int):
         flash(_("Nothing was saved: the activity changed since the preview. Please check the rows below, "
                 "correct the file and upload it again."), "error")
         return _page(activity, UploadForm(formdata=None), table=result.table)
-    flash(ngettext("%(num)d shift imported.", "%(num)d shifts imported.", result.roles), "success")
+    shifts = len(result.table.rows)  # as the button said: one per row (a role runs on every day)
+    flash(ngettext("%(num)d shift imported.", "%(num)d shifts imported.", shifts), "success")
     if result.dates:
         flash(ngettext("%(num)d date added.", "%(num)d dates added.", result.dates), "success")
     return redirect(url_for("activities.manage_show", activity_id=activity.id))

@@ -253,6 +253,17 @@ def test_xlsx_with_english_headings_typed_cells_and_a_formula(app, client, make,
     assert _count(app, Role, act.id) == 0
 
 
+def test_row_numbers_are_the_spreadsheets_after_a_title_and_empty_rows(app, client, make, coordinator_office):
+    act = _festival(make, coordinator_office)
+    d = _day().strftime("%d.%m.%Y")
+    rows = [["Schichtplan Brückenfest"], [], HEAD, ["Getränkestand", d, "14:00", "16:00", "4"], [],
+            ["Aufbau", d, "10:00", "9:00", "6"]]
+    for data, name in ((_xlsx(rows), "plan.xlsx"), (_csv(rows), "plan.csv")):
+        page = _upload(client, act.id, data, name).get_data(as_text=True)
+        assert "tag-ok" in _row_html(page, 4), name
+        assert "nicht nach dem Beginn" in _row_html(page, 6), name
+
+
 def test_a_festival_of_several_days(app, client, make, coordinator_office):
     act = make.activity(coordinator_office, title="Stadtteilfest", kind="event", dates=0, roles=())
     sat, sun = _day(20).strftime("%d.%m.%Y"), _day(21).strftime("%d.%m.%Y")
