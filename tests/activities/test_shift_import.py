@@ -19,7 +19,7 @@ from app.core.models import AuditEntry
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
 from app.people.models import ChoiceItem, LanguageLevel
-from tests.conftest import csrf_from
+from tests.conftest import PG_URL, csrf_from
 
 HEAD = ["Rolle", "Datum", "Beginn", "Ende", "Plätze", "Fähigkeit", "Sprache", "Sprachniveau", "Beschreibung"]
 
@@ -147,7 +147,8 @@ def test_confirm_creates_exactly_the_shifts_once(app, client, make, coordinator_
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"/manage/activities/{act.id}")
     roles = _roles(app, act.id)
     with app.app_context():
-        skills = dict(db.session.execute(select(ChoiceItem.key, ChoiceItem.id)).all())
+        skills = dict(db.session.execute(select(ChoiceItem.key, ChoiceItem.id)
+                                    .where(ChoiceItem.list_name == ChoiceItem.SKILLS)).all())
     got = [(r.name, r.slot_start, r.slot_end, r.capacity, r.required_skill_id, r.required_language,
             r.required_level, r.description) for r in roles]
     assert got == [
@@ -386,3 +387,46 @@ def test_who_may_import(app, client, auth, make):
     auth.logout()
     auth.login(make.admin())
     assert client.get(_url(act.id)).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="races are proven on PostgreSQL (set TEST_DATABASE_URL)")
+def test_two_confirmations_at_once_save_the_shifts_once(app, make, coordinator_office):
+    """Two tabs with the same preview, confirmed at the same moment: the activity's row lock
+    makes the second check again after the first committed, so it finds the shifts and saves
+    nothing."""
+    import threading
+
+    from app import create_app
+    from app.accounts.models import User
+    from app.activities import shift_import
+    from config import TestingConfig
+
+    act = _festival(make, coordinator_office)
+    coordinator = make.coordinator(coordinator_office)
+    d = _day().strftime("%d.%m.%Y")
+    cells = [[n, {"role": f"Schicht {n}", "date": d, "start": "14:00", "end": "16:00", "capacity": "2"}]
+             for n in range(2, 12)]
+    other = create_app(TestingConfig, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 4, "max_overflow": 0})
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        try:
+            with other.test_request_context():
+                actor = db.session.get(User, coordinator.id)
+                barrier.wait(30)
+                results.append(shift_import.import_shifts(actor, act.id, cells).roles)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with other.app_context():
+        db.engine.dispose()
+    assert not errors, errors
+    assert sorted(results) == [0, 10]
+    assert len(_roles(app, act.id)) == 10 and _count(app, Slot, act.id) == 10
