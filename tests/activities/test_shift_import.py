@@ -387,6 +387,8 @@ def test_who_may_import(app, client, auth, make):
     auth.logout()
     auth.login(make.admin())
     assert client.get(_url(act.id)).status_code == 200
+    cancelled = _festival(make, north, state="cancelled")
+    assert client.get(_url(cancelled.id)).status_code == 403  # as its other edit pages
 
 
 @pytest.mark.postgres
