@@ -354,6 +354,18 @@ def test_too_many_rows_and_too_large_files(app, client, make, coordinator_office
     assert _count(app, Role, act.id) == 0
 
 
+def test_five_hundred_long_rows_are_confirmed(app, client, make, coordinator_office):
+    act = _festival(make, coordinator_office)
+    d = _day().strftime("%d.%m.%Y")
+    text = "مساعدة في كشك المشروبات وتنظيف الأكواب " * 12  # 500 characters of Arabic, 2 bytes each
+    rows = [HEAD] + [[f"Schicht {i} " + "ü" * 100, d, "14:00", "16:00", "2", "", "ar", "gut", text[:500]]
+                     for i in range(500)]
+    page = _upload(client, act.id, _csv(rows)).get_data(as_text=True)
+    assert "500 Zeilen, alle richtig" in page
+    assert _confirm(client, act.id, page).status_code == 302
+    assert _count(app, Role, act.id) == 500 and _count(app, Slot, act.id) == 500
+
+
 def test_no_file_chosen(app, client, make, coordinator_office):
     act = _festival(make, coordinator_office)
     token = csrf_from(client.get(_url(act.id)).get_data(as_text=True))
