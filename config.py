@@ -145,6 +145,15 @@ class Config:
     # client's to choose, and a reset link must not point to an attacker's host.
     BASE_URL_FROM_REQUEST = False
 
+    # The largest request body (a spreadsheet upload is the largest: the shift import takes files
+    # of up to 2 MB). Beyond it the request is refused with 413 before it is read (the 413 page
+    # says so plainly).
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)
+    # The largest form field that is no file (Werkzeug's default is 500 kB): the shift import's
+    # confirmation carries the previewed rows, signed and compressed: about 330 kB for 500 rows
+    # of random text at the longest the import allows, more with non-Latin scripts.
+    MAX_FORM_MEMORY_SIZE = _int("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024)
+
     # Sessions and "remember me" cookies.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -13,3 +13,4 @@ from app.activities import hours_views  # noqa: E402,F401
 from app.activities import attendance_views  # noqa: E402,F401
 from app.activities import handover_views  # noqa: E402,F401
 from app.activities import roster_message_views  # noqa: E402,F401
+from app.activities import shift_import_views  # noqa: E402,F401

@@ -102,6 +102,13 @@ def register_error_handlers(app: Flask) -> None:
     def method_not_allowed(e):
         return page(405, _("Not allowed"), _("This action is not possible here."))
 
+    @app.errorhandler(413)
+    def too_large(e):
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        return page(413, _("File too large"),
+                    _("What you sent is too large (at most %(mb)s MB). Please go back and choose a smaller file.",
+                      mb=max(1, limit // (1024 * 1024))))
+
     @app.errorhandler(429)
     def too_many(e):
         return page(429, _("Too many attempts"),

@@ -30,7 +30,9 @@ SKIP = {"static", "core.healthz", "people.directory_export", "mydata.download",
         "api.activities", "api.activity", "api.unknown",  # JSON: tests/activities/public_api_test.py
         # calendar files: tests/activities/test_volunteer_calendar.py; exports: attendance_exports_test.py
         "activities.ics", "activities.signup_ics", "activities.feed",
-        "activities.attendance_export", "activities.activity_export"}
+        "activities.attendance_export", "activities.activity_export",
+        # the shift import's templates (xlsx, CSV): tests/activities/test_shift_import.py
+        "activities.shift_import_template"}
 
 PUBLIC = {"core.privacy", "core.impressum", "partners.public_list", "people.show_consent_text",
           "activities.index", "activities.detail"}
@@ -38,7 +40,8 @@ GUEST_ONLY = {"accounts.login", "accounts.register", "accounts.forgot_password",
 STAFF = {"offices.list_offices", "offices.show_office", "mail.messages", "mail.message_log",
          "people.compose_message", "people.organisations", "people.organisation_detail",
          "people.directory_list", "people.volunteer_page", "people.directory_print", "audit.log",
-         "activities.issue_certificate", "activities.ehrenamtskarte"}
+         "activities.issue_certificate", "activities.ehrenamtskarte",
+         "activities.shift_import"}  # the office's coordinators only; partner contacts too get 403
 ADMIN = {"offices.new_office", "offices.edit_office", "offices.new_satellite", "offices.edit_satellite",
          "accounts.admin_users", "accounts.admin_user", "mail.outbox", "mail.templates",
          "mail.edit_template", "people.admin_list", "people.admin_list_item", "people.consent_texts",
@@ -371,6 +374,10 @@ def test_downloads_and_exports(app, make, live_server, new_context):
         ("partner", "/people/volunteers/export.xlsx", 403, None),
         ("volunteer", "/my-data/download", 200, "application/json"),
         ("partner", "/my-data/download", 200, "application/json"),
+        ("coordinator", f"/manage/activities/{world['values']['activity_id'][0]}/shifts/template.xlsx", 200,
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("admin", f"/manage/activities/{world['values']['activity_id'][0]}/shifts/template.csv", 200, "text/csv"),
+        ("partner", f"/manage/activities/{world['values']['activity_id'][0]}/shifts/template.csv", 403, None),
     ]
     contexts = {}
     for role, path, status, content_type in cases:
