@@ -8,13 +8,18 @@ anchor; the services in app.activities.attendance do the work. The rows are buil
 string each (no macro per row) from one statement."""
 from __future__ import annotations
 
+import io
+
+from babel.numbers import get_decimal_symbol
 from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from markupsafe import Markup, escape
-from wtforms.validators import ValidationError
+from wtforms import BooleanField, DateField, StringField
+from wtforms.validators import Optional, ValidationError
 
 from app.activities import attendance as att
 from app.activities import attendance_sheets as sheets
@@ -23,11 +28,14 @@ from app.activities import manage as svc
 from app.activities.manage_views import manager_required
 from app.activities.models import Attendance, SignupState
 from app.activities.series import utc_to_local
+from app.activities.hours_forms import CertificateForm
 from app.activities.signup import SignupError
 from app.core import audit
-from app.core.forms import clean_text
-from app.core.timeutil import utcnow
+from app.core.forms import BaseForm, clean_text
+from app.core.permissions import get_in_scope_or_404, staff_required
+from app.core.timeutil import to_local, utcnow
 from app.extensions import db
+from app.offices.models import Office
 from app.people.exports import file_stamp
 
 PREFIX = "/manage/activities/<int:activity_id>"
@@ -275,4 +283,65 @@ audit.register_labels(
              "attendance.exported": _l("Roster and attendance exported")},
     details={"minutes": _l("Minutes"), "count": _l("Number"), "format": _l("Format"), "rows": _l("Rows"),
              "contact": _l("Contact data")},
+)
+
+
+# ---------------------------------------------------------------- an office's year, for funders
+class YearExportForm(BaseForm):
+    """A year, or a first and a last day (the certificate's rules and messages); names or not.
+    Sent by GET: nothing changes, the address can be bookmarked."""
+
+    class Meta:
+        csrf = False
+
+    year = StringField(_l("Year"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+    names = BooleanField(_l("With names (for the office's own records; a funder needs no names)"))
+    period = CertificateForm.period
+
+
+@bp.get("/manage/offices/<int:office_id>/attendance")
+@staff_required
+def office_attendance_export(office_id: int):
+    """The form (without `fmt`), or the office's attendance of the period as CSV or xlsx. The
+    office's coordinators and admins only; another office answers 404."""
+    office = get_in_scope_or_404(Office, office_id, lambda o: o.id)
+    fmt = request.args.get("fmt")
+    form = YearExportForm(formdata=request.args if fmt is not None else None)
+    if fmt is None:
+        form.year.data = str(to_local(utcnow()).year)
+    elif fmt in ("csv", "xlsx"):
+        period = form.period()
+        if period is not None:
+            return _year_download(office, fmt, *period, names=bool(form.names.data))
+    else:
+        form.year.errors = [*form.year.errors, _("Please choose CSV or Excel.")]
+    return render_template("activities/attendance/year_export.html", form=form, office=office), (
+        200 if fmt is None else 400)
+
+
+def _year_download(office, fmt: str, since, until, *, names: bool) -> Response:
+    export = sheets.year_export(office.id, office.name, since, until, names=names)
+    audit.record(current_user, "attendance.year_exported", office, office_id=office.id, format=fmt,
+                 rows=len(export.rows), since=since.isoformat(), until=until.isoformat(), names=names)
+    db.session.commit()
+    if fmt == "csv":
+        body = sheets.year_csv(export, get_decimal_symbol(str(get_locale() or "de")))
+        response = Response(body, mimetype="text/csv")
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    else:
+        buffer = io.BytesIO()
+        sheets.year_xlsx(export, buffer)
+        response = Response(buffer.getvalue(), mimetype=sheets.XLSX_MIMETYPE)
+    stamp = f"{since:%Y-%m-%d}-{until:%Y-%m-%d}"
+    response.headers["Content-Disposition"] = f'attachment; filename="anwesenheit-buero-{office.id}-{stamp}.{fmt}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+audit.register_labels(
+    actions={"attendance.year_exported": _l("Office attendance of a period exported")},
+    details={"since": _l("From"), "until": _l("To"), "names": _l("With names")},
 )
