@@ -8,11 +8,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import xlsxwriter
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import String, bindparam, func, or_, select, type_coerce
 
 from app.accounts.models import Role as AccountRole
 from app.accounts.models import User
@@ -177,7 +177,7 @@ class YearExport:
     office_name: str
     since: object  # date, inclusive
     until: object  # date, inclusive
-    rows: list  # [date, time, activity, kind, role, person, organisation, attendance, hours(float), newcomers]
+    rows: list  # [date (a date), time, activity, kind, role, person, organisation, attendance, hours(float), newcomers]
     summary: list  # [activity, kind, dates, people present, attendances, hours(float), newcomers]
     total: list
     people: int  # distinct people on the list
@@ -191,9 +191,11 @@ def _year_stmt():
     from app.activities.models import ActivityDate, ActivityState
 
     person = (Signup.state == SignupState.CONFIRMED) | Signup.attendance.is_not(None)
-    return (select(ActivityDate.id, ActivityDate.newcomers, Activity.id, Activity.title, Activity.kind, Role.name,
+    # kind and attendance as their stored strings: 10,000 rows need no enum conversion each
+    return (select(ActivityDate.id, ActivityDate.newcomers, Activity.id, Activity.title,
+                   type_coerce(Activity.kind, String), Role.name,
                    Slot.starts_at, Slot.ends_at, Signup.id, Signup.user_id, User.name, Signup.delegate_name,
-                   Signup.organisation_id, Organisation.name, Signup.attendance, minutes_given(),
+                   Signup.organisation_id, Organisation.name, type_coerce(Signup.attendance, String), minutes_given(),
                    ActivityDate.starts_at, ActivityDate.ends_at)
             .select_from(ActivityDate).join(Activity, Activity.id == ActivityDate.activity_id)
             .outerjoin(Slot, Slot.date_id == ActivityDate.id)
@@ -215,7 +217,7 @@ def year_export(office_id: int, office_name: str, since, until, *, names: bool =
     """The office's dates in [since, until] (Berlin days, only dates that have begun), built from
     one statement; the per-activity summary is added up on the way."""
     from app.activities.hours import period_bounds
-    from app.activities.models import ATTENDANCE_LABELS
+    from app.activities.models import ATTENDANCE_LABELS, ActivityType
     from app.core.timeutil import utcnow
 
     global _YEAR_STMT
@@ -224,7 +226,8 @@ def year_export(office_id: int, office_name: str, since, until, *, names: bool =
     start, end = period_bounds(since, until)
     result = db.session.execute(_YEAR_STMT, {"office_id": office_id, "since": start, "until": end,
                                              "now": now or utcnow()})
-    labels = {a: str(v) for a, v in ATTENDANCE_LABELS.items()}
+    labels = {a.value: str(v) for a, v in ATTENDANCE_LABELS.items()}
+    present = Attendance.PRESENT.value
     not_recorded, nobody, person_word = _("not recorded"), _("nobody on the list"), _("Person")
     kinds: dict = {}
     local: dict = {}
@@ -254,14 +257,14 @@ def year_export(office_id: int, office_name: str, since, until, *, names: bool =
             start_l, end_l = when(d_start), when(d_end)
             kind_label = kinds.get(kind)
             if kind_label is None:
-                kind_label = kinds[kind] = kind.label
+                kind_label = kinds[kind] = ActivityType(kind).label
             acc = per_activity.get(activity_id)
             if acc is None:
                 acc = per_activity[activity_id] = [neutralise(title), kind_label, set(), set(), 0, 0, 0]
             acc[2].add(date_id)
             acc[6] += newcomers or 0
             first_newcomers = newcomers if newcomers is not None else ""
-            date_head = [start_l.strftime("%Y-%m-%d"), f"{start_l:%H:%M}–{end_l:%H:%M}", acc[0], kind_label, "",
+            date_head = [start_l.date(), f"{start_l:%H:%M}–{end_l:%H:%M}", acc[0], kind_label, "",
                          nobody, "", "", 0.0, first_newcomers]
         if signup_id is None:
             continue
@@ -283,7 +286,7 @@ def year_export(office_id: int, office_name: str, since, until, *, names: bool =
                 n = pseudonyms[key] = len(pseudonyms) + 1
             who = f"{person_word} {n}"
         minutes = int(given or 0)
-        if attendance == Attendance.PRESENT:
+        if attendance == present:
             acc[4] += 1
             acc[5] += minutes
             if key is not None:
@@ -357,9 +360,16 @@ def year_xlsx(export: YearExport, out) -> None:
     for col, text in enumerate(year_headers()):
         sheet.write_string(1, col, text, bold)
     sheet.freeze_panes(2, 0)
+    day = workbook.add_format({"num_format": "dd.mm.yyyy"})
     write_string, write_number = sheet.write_string, sheet.write_number
+    serial: dict = {}  # a date as Excel's day number (a real date in the sheet: sortable, filterable)
+    epoch = date(1899, 12, 30)
     for n, row in enumerate(export.rows, start=2):
-        for col in range(8):
+        d = serial.get(row[0])
+        if d is None:
+            d = serial[row[0]] = (row[0] - epoch).days
+        write_number(n, 0, d, day)
+        for col in range(1, 8):
             if row[col]:
                 write_string(n, col, row[col])
         write_number(n, 8, row[8], hours)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 from sqlalchemy import select
@@ -83,6 +83,7 @@ def test_xlsx_rows_summary_and_pseudonyms(app, client, auth, make):
     header = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
     assert list(header) == ["Datum", "Uhrzeit", "Aktivität", "Art", "Rolle", "Person", "Organisation",
                             "Anwesenheit", "Stunden", "Neuzugewanderte am Termin"]
+    assert all(isinstance(x[0], datetime) for x in rows)  # a real date, sortable in the spreadsheet
     assert len(rows) == 5  # 2 + 2 on the course's dates, the café's date without anyone
     titles = {x[2] for x in rows}
     assert titles == {"Deutschkurs Brackel", "Sprachcafé"}  # no future date, no draft, no other office
@@ -114,6 +115,7 @@ def test_csv_with_names_neutralised_and_german_decimals(app, client, auth, make)
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = _csv(r)
     assert rows[0][0] == "Datum" and len(rows) == 6
+    assert all(len(x[0]) == 10 and x[0][4] == "-" for x in rows[1:])  # ISO dates
     names = {x[5] for x in rows[1:]}
     assert {"Anna Aufbau", "'=HYPERLINK(\"x\")", "niemand auf der Liste"} == names
     assert sorted(x[8] for x in rows[1:] if x[7] == "da") == ["1,50", "2,00"]
