@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import xlsxwriter
 from flask_babel import gettext as _
-from sqlalchemy import String, bindparam, func, or_, select, type_coerce
+from sqlalchemy import Integer, String, bindparam, func, or_, select, type_coerce
 
 from app.accounts.models import Role as AccountRole
 from app.accounts.models import User
@@ -79,6 +79,27 @@ def slot_rows(slot_id: int, *, show_contact: str, states=ACTIVE) -> list[SheetRo
             .order_by(Signup.queue_no.nulls_first(), func.lower(func.coalesce(User.name, Signup.delegate_name)),
                       Signup.id))
     return _rows(stmt, show_contact)
+
+
+_SCREEN_STMT = None
+
+
+def screen_rows(slot_id: int) -> list[tuple]:
+    """What the attendance screen shows of a slot's confirmed people, in the roster's order, as
+    plain tuples (id, user_id, name, attendance value or None, minutes, reason, minutes that
+    count, walk-in, over capacity) — one statement, built once per process."""
+    global _SCREEN_STMT
+    if _SCREEN_STMT is None:
+        _SCREEN_STMT = (
+            select(Signup.id, Signup.user_id, User.name, Signup.delegate_name, type_coerce(Signup.attendance, String),
+                   Signup.minutes, Signup.minutes_reason, minutes_given(), type_coerce(Signup.walk_in, Integer),
+                   type_coerce(Signup.over_capacity, Integer))
+            .join(Slot, Slot.id == Signup.slot_id).outerjoin(User, User.id == Signup.user_id)
+            .where(Signup.slot_id == bindparam("slot_id"), Signup.state == SignupState.CONFIRMED)
+            .order_by(Signup.queue_no.nulls_first(), func.lower(func.coalesce(User.name, Signup.delegate_name)),
+                      Signup.id))
+    return [(r[0], r[1], r[2] or r[3] or "—", r[4], r[5], r[6] or "", int(r[7] or 0), r[8], r[9])
+            for r in db.session.execute(_SCREEN_STMT, {"slot_id": slot_id})]
 
 
 def activity_rows(activity_id: int, *, show_contact: str) -> list[SheetRow]:
