@@ -42,8 +42,26 @@ PREFIX = "/manage/activities/<int:activity_id>"
 EMPTY_ROWS = 12
 
 
+_SLOT_STMT = None
+
+
+def _slot(slot_id: int):
+    """svc.roster_slot's statement (the slot with its role, date and activity), built once."""
+    global _SLOT_STMT
+    if _SLOT_STMT is None:
+        from sqlalchemy import bindparam, select
+        from sqlalchemy.orm import contains_eager
+
+        from app.activities.models import Activity, Role, Slot
+
+        _SLOT_STMT = (select(Slot).join(Slot.role).join(Slot.date).join(Activity, Activity.id == Slot.activity_id)
+                      .options(contains_eager(Slot.role).contains_eager(Role.activity), contains_eager(Slot.date))
+                      .where(Slot.id == bindparam("slot_id")))
+    return db.session.scalar(_SLOT_STMT, {"slot_id": slot_id})
+
+
 def _slot_or_404(activity_id: int, slot_id: int):
-    slot = svc.roster_slot(slot_id)
+    slot = _slot(slot_id)
     if slot is None or slot.activity_id != activity_id or not att.may_keep_roster(current_user, slot.role.activity):
         abort(404)
     return slot
