@@ -245,8 +245,9 @@ def year_export(office_id: int, office_name: str, since, until, *, names: bool =
     if _YEAR_STMT is None:
         _YEAR_STMT = _year_stmt()
     start, end = period_bounds(since, until)
-    result = db.session.execute(_YEAR_STMT, {"office_id": office_id, "since": start, "until": end,
-                                             "now": now or utcnow()})
+    # on the session's connection without the ORM's row loading: 10,000 plain rows
+    result = db.session.connection().execute(_YEAR_STMT, {"office_id": office_id, "since": start, "until": end,
+                                                          "now": now or utcnow()})
     labels = {a.value: str(v) for a, v in ATTENDANCE_LABELS.items()}
     present = Attendance.PRESENT.value
     not_recorded, nobody, person_word = _("not recorded"), _("nobody on the list"), _("Person")
@@ -257,6 +258,23 @@ def year_export(office_id: int, office_name: str, since, until, *, names: bool =
         out = local.get(value)
         if out is None:
             out = local[value] = utc_to_local(value)
+        return out
+
+    spans: dict = {}  # (start, end) → "17:00–18:30", worked out once per slot time
+    texts: dict = {}  # role and organisation names, neutralised once each
+
+    def span(a, b):
+        out = spans.get((a, b))
+        if out is None:
+            out = spans[(a, b)] = f"{when(a):%H:%M}–{when(b):%H:%M}"
+        return out
+
+    def text(value):
+        if not value:
+            return ""
+        out = texts.get(value)
+        if out is None:
+            out = texts[value] = neutralise(value)
         return out
 
     rows: list = []
@@ -275,7 +293,7 @@ def year_export(office_id: int, office_name: str, since, until, *, names: bool =
         if date_id != current_date:
             close_date()
             current_date, date_rows = date_id, 0
-            start_l, end_l = when(d_start), when(d_end)
+            start_l = when(d_start)
             kind_label = kinds.get(kind)
             if kind_label is None:
                 kind_label = kinds[kind] = ActivityType(kind).label
@@ -285,7 +303,7 @@ def year_export(office_id: int, office_name: str, since, until, *, names: bool =
             acc[2].add(date_id)
             acc[6] += newcomers or 0
             first_newcomers = newcomers if newcomers is not None else ""
-            date_head = [start_l.date(), f"{start_l:%H:%M}–{end_l:%H:%M}", acc[0], kind_label, "",
+            date_head = [start_l.date(), span(d_start, d_end), acc[0], kind_label, "",
                          nobody, "", "", 0.0, first_newcomers]
         if signup_id is None:
             continue
@@ -313,9 +331,7 @@ def year_export(office_id: int, office_name: str, since, until, *, names: bool =
             if key is not None:
                 acc[3].add(key)
                 all_present.add(key)
-        s_l, e_l = when(s_start), when(s_end)
-        rows.append([date_head[0], f"{s_l:%H:%M}–{e_l:%H:%M}", acc[0], kind_label, neutralise(role or ""), who,
-                     neutralise(org_name or ""), labels[attendance] if attendance else not_recorded,
+        rows.append([date_head[0], span(s_start, s_end), acc[0], kind_label, text(role), who, text(org_name), labels[attendance] if attendance else not_recorded,
                      round(minutes / 60, 2), first_newcomers if date_rows == 0 else ""])
         date_rows += 1
     close_date()
