@@ -217,7 +217,8 @@ def main() -> None:
         seed_demo(volunteers=args.volunteers)
     data = fill(app)
     load = os.getloadavg()[0]
-    print(f"load average {load:.1f} at the start; database: {url.split(':')[0]}, {args.volunteers} volunteers, {data['year_rows']:,} rows in the year "
+    print(f"load average {load:.1f} at the start; database: {url.split(':')[0]}, {args.volunteers} volunteers, "
+          f"{data['year_rows']:,} rows in the year "
           f"({data['since']} – {data['until']}), filled in {time.perf_counter() - started:.1f} s")
     client = app.test_client()
     login(client, COORDINATOR, app.config["DEMO_PASSWORD"])

@@ -331,7 +331,8 @@ def year_export(office_id: int, office_name: str, since, until, *, names: bool =
             if key is not None:
                 acc[3].add(key)
                 all_present.add(key)
-        rows.append([date_head[0], span(s_start, s_end), acc[0], kind_label, text(role), who, text(org_name), labels[attendance] if attendance else not_recorded,
+        rows.append([date_head[0], span(s_start, s_end), acc[0], kind_label, text(role), who, text(org_name),
+                     labels[attendance] if attendance else not_recorded,
                      round(minutes / 60, 2), first_newcomers if date_rows == 0 else ""])
         date_rows += 1
     close_date()

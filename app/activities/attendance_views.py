@@ -124,7 +124,8 @@ def _rows_html(rows, activity_id: int, slot_id: int, errors: dict) -> Markup:
             f'<input type="number" inputmode="numeric" min="0" max="1440" id="m{sid}" name="minutes" '
             f'value="{"" if minutes is None else minutes}"{m_invalid}>{m_error}</div>'
             f'<div class="field"><label for="r{sid}">{l_reason}</label>'
-            f'<input type="text" maxlength="200" id="r{sid}" name="minutes_reason" value="{escape(reason) if reason else ""}"'
+            f'<input type="text" maxlength="200" id="r{sid}" name="minutes_reason" '
+            f'value="{escape(reason) if reason else ""}"'
             f'{r_invalid}>{r_error}</div>'
             f'<div class="actions"><button type="submit" class="secondary">{l_save}</button></div></form></details>'
             f'{error}</li>')
