@@ -8,11 +8,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import xlsxwriter
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, String, bindparam, func, or_, select, type_coerce
 
 from app.accounts.models import Role as AccountRole
 from app.accounts.models import User
@@ -79,6 +79,27 @@ def slot_rows(slot_id: int, *, show_contact: str, states=ACTIVE) -> list[SheetRo
             .order_by(Signup.queue_no.nulls_first(), func.lower(func.coalesce(User.name, Signup.delegate_name)),
                       Signup.id))
     return _rows(stmt, show_contact)
+
+
+_SCREEN_STMT = None
+
+
+def screen_rows(slot_id: int) -> list[tuple]:
+    """What the attendance screen shows of a slot's confirmed people, in the roster's order, as
+    plain tuples (id, user_id, name, attendance value or None, minutes, reason, minutes that
+    count, walk-in, over capacity) — one statement, built once per process."""
+    global _SCREEN_STMT
+    if _SCREEN_STMT is None:
+        _SCREEN_STMT = (
+            select(Signup.id, Signup.user_id, User.name, Signup.delegate_name, type_coerce(Signup.attendance, String),
+                   Signup.minutes, Signup.minutes_reason, minutes_given(), type_coerce(Signup.walk_in, Integer),
+                   type_coerce(Signup.over_capacity, Integer))
+            .join(Slot, Slot.id == Signup.slot_id).outerjoin(User, User.id == Signup.user_id)
+            .where(Signup.slot_id == bindparam("slot_id"), Signup.state == SignupState.CONFIRMED)
+            .order_by(Signup.queue_no.nulls_first(), func.lower(func.coalesce(User.name, Signup.delegate_name)),
+                      Signup.id))
+    return [(r[0], r[1], r[2] or r[3] or "—", r[4], r[5], r[6] or "", int(r[7] or 0), r[8], r[9])
+            for r in db.session.execute(_SCREEN_STMT, {"slot_id": slot_id})]
 
 
 def activity_rows(activity_id: int, *, show_contact: str) -> list[SheetRow]:
@@ -161,3 +182,235 @@ def search_ids(office_id: int, user_ids) -> list[int]:
 
     return list(db.session.scalars(select(User.id).where(User.id.in_(list(user_ids)),
                                                          User.id.in_(visible_volunteers({office_id})))))
+
+
+# ---------------------------------------------------------------- an office's year (for funders)
+# One row per person and date (everyone who had a place, and anyone marked), plus one row for a
+# date where nobody was on the list (so its newcomers count). No contact data at all; a person is
+# a pseudonym ("Person 7", numbered within the file, so the distinct volunteers can be counted)
+# unless the office asks for names for its own records. The newcomers of a date stand on the
+# date's first row only, so the column adds up.
+YEAR_COLUMNS = (12, 13, 34, 18, 24, 20, 26, 14, 8, 10)
+
+
+@dataclass
+class YearExport:
+    office_name: str
+    since: object  # date, inclusive
+    until: object  # date, inclusive
+    rows: list  # [date (a date), time, activity, kind, role, person, organisation, attendance, hours(float), newcomers]
+    summary: list  # [activity, kind, dates, people present, attendances, hours(float), newcomers]
+    total: list
+    people: int  # distinct people on the list
+
+    @property
+    def title(self) -> str:
+        return f"{self.office_name} · {self.since:%d.%m.%Y}–{self.until:%d.%m.%Y}"
+
+
+def _year_stmt():
+    from app.activities.models import ActivityDate, ActivityState
+
+    person = (Signup.state == SignupState.CONFIRMED) | Signup.attendance.is_not(None)
+    # kind and attendance as their stored strings: 10,000 rows need no enum conversion each
+    return (select(ActivityDate.id, ActivityDate.newcomers, Activity.id, Activity.title,
+                   type_coerce(Activity.kind, String), Role.name,
+                   Slot.starts_at, Slot.ends_at, Signup.id, Signup.user_id, User.name, Signup.delegate_name,
+                   Signup.organisation_id, Organisation.name, type_coerce(Signup.attendance, String), minutes_given(),
+                   ActivityDate.starts_at, ActivityDate.ends_at)
+            .select_from(ActivityDate).join(Activity, Activity.id == ActivityDate.activity_id)
+            .outerjoin(Slot, Slot.date_id == ActivityDate.id)
+            .outerjoin(Role, Role.id == Slot.role_id)
+            .outerjoin(Signup, (Signup.slot_id == Slot.id) & person)
+            .outerjoin(User, User.id == Signup.user_id)
+            .outerjoin(Organisation, Organisation.id == Signup.organisation_id)
+            .where(Activity.office_id == bindparam("office_id"), Activity.state != ActivityState.DRAFT,
+                   ActivityDate.cancelled_at.is_(None), ActivityDate.starts_at >= bindparam("since"),
+                   ActivityDate.starts_at < bindparam("until"), ActivityDate.starts_at <= bindparam("now"))
+            .order_by(ActivityDate.starts_at, func.lower(Activity.title), Activity.id, ActivityDate.id,
+                      Role.position, Role.id, func.lower(func.coalesce(User.name, Signup.delegate_name)), Signup.id))
+
+
+_YEAR_STMT = None
+
+
+def year_export(office_id: int, office_name: str, since, until, *, names: bool = False, now=None) -> YearExport:
+    """The office's dates in [since, until] (Berlin days, only dates that have begun), built from
+    one statement; the per-activity summary is added up on the way."""
+    from app.activities.hours import period_bounds
+    from app.activities.models import ATTENDANCE_LABELS, ActivityType
+    from app.core.timeutil import utcnow
+
+    global _YEAR_STMT
+    if _YEAR_STMT is None:
+        _YEAR_STMT = _year_stmt()
+    start, end = period_bounds(since, until)
+    # on the session's connection without the ORM's row loading: 10,000 plain rows
+    result = db.session.connection().execute(_YEAR_STMT, {"office_id": office_id, "since": start, "until": end,
+                                                          "now": now or utcnow()})
+    labels = {a.value: str(v) for a, v in ATTENDANCE_LABELS.items()}
+    present = Attendance.PRESENT.value
+    not_recorded, nobody, person_word = _("not recorded"), _("nobody on the list"), _("Person")
+    kinds: dict = {}
+    local: dict = {}
+
+    def when(value):
+        out = local.get(value)
+        if out is None:
+            out = local[value] = utc_to_local(value)
+        return out
+
+    spans: dict = {}  # (start, end) → "17:00–18:30", worked out once per slot time
+    texts: dict = {}  # role and organisation names, neutralised once each
+
+    def span(a, b):
+        out = spans.get((a, b))
+        if out is None:
+            out = spans[(a, b)] = f"{when(a):%H:%M}–{when(b):%H:%M}"
+        return out
+
+    def text(value):
+        if not value:
+            return ""
+        out = texts.get(value)
+        if out is None:
+            out = texts[value] = neutralise(value)
+        return out
+
+    rows: list = []
+    pseudonyms: dict = {}
+    per_activity: dict = {}  # id → [title, kind, dates set, people set, attendances, minutes, newcomers]
+    all_present: set = set()
+    on_list: set = set()
+    current_date, date_rows, date_head = None, 0, None
+
+    def close_date():
+        if current_date is not None and date_rows == 0:
+            rows.append(date_head)
+
+    for (date_id, newcomers, activity_id, title, kind, role, s_start, s_end, signup_id, user_id, user_name,
+         delegate, org_id, org_name, attendance, given, d_start, d_end) in result:
+        if date_id != current_date:
+            close_date()
+            current_date, date_rows = date_id, 0
+            start_l = when(d_start)
+            kind_label = kinds.get(kind)
+            if kind_label is None:
+                kind_label = kinds[kind] = ActivityType(kind).label
+            acc = per_activity.get(activity_id)
+            if acc is None:
+                acc = per_activity[activity_id] = [neutralise(title), kind_label, set(), set(), 0, 0, 0]
+            acc[2].add(date_id)
+            acc[6] += newcomers or 0
+            first_newcomers = newcomers if newcomers is not None else ""
+            date_head = [start_l.date(), span(d_start, d_end), acc[0], kind_label, "",
+                         nobody, "", "", 0.0, first_newcomers]
+        if signup_id is None:
+            continue
+        if user_id is not None:
+            key = user_id
+        elif delegate:
+            key = ("d", org_id, delegate.lower())
+        else:
+            key = None
+        if key is not None:
+            on_list.add(key)
+        if names:
+            who = neutralise(user_name or delegate or "—")
+        elif key is None:
+            who = "—"
+        else:
+            n = pseudonyms.get(key)
+            if n is None:
+                n = pseudonyms[key] = len(pseudonyms) + 1
+            who = f"{person_word} {n}"
+        minutes = int(given or 0)
+        if attendance == present:
+            acc[4] += 1
+            acc[5] += minutes
+            if key is not None:
+                acc[3].add(key)
+                all_present.add(key)
+        rows.append([date_head[0], span(s_start, s_end), acc[0], kind_label, text(role), who, text(org_name),
+                     labels[attendance] if attendance else not_recorded,
+                     round(minutes / 60, 2), first_newcomers if date_rows == 0 else ""])
+        date_rows += 1
+    close_date()
+    summary = [[a[0], a[1], len(a[2]), len(a[3]), a[4], round(a[5] / 60, 2), a[6]] for a in per_activity.values()]
+    summary.sort(key=lambda s: s[0].lower())
+    total = [_("Total"), "", sum(s[2] for s in summary), len(all_present), sum(s[4] for s in summary),
+             round(sum(a[5] for a in per_activity.values()) / 60, 2), sum(s[6] for s in summary)]
+    return YearExport(office_name, since, until, rows, summary, total, len(on_list))
+
+
+def year_headers() -> list[str]:
+    return [_("Date"), _("Time"), _("Activity"), _("Kind"), _("Role"), _("Person"), _("Organisation"),
+            _("Attendance"), _("Hours"), _("Newcomers on the date")]
+
+
+def summary_headers() -> list[str]:
+    return [_("Activity"), _("Kind"), _("Dates"), _("People present"), _("Attendances"), _("Hours"),
+            _("Newcomers")]
+
+
+def year_csv(export: YearExport, decimal: str = ",") -> bytes:
+    """The rows (the summary is the xlsx's first sheet); hours with the locale's decimal mark."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(year_headers())
+    fmt = (lambda h: f"{h:.2f}".replace(".", decimal)) if decimal != "." else (lambda h: f"{h:.2f}")
+    writer.writerows([*r[:8], fmt(r[8]), r[9]] for r in export.rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def year_xlsx(export: YearExport, out) -> None:
+    """Two sheets — the summary per activity, then every row — written row by row
+    (XlsxWriter's constant_memory mode: each row goes to a temporary file as it is written)."""
+    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_urls": False, "strings_to_numbers": False})
+    bold = workbook.add_format({"bold": True})
+    hours = workbook.add_format({"num_format": "0.00"})
+    bold_hours = workbook.add_format({"num_format": "0.00", "bold": True})
+    summary = workbook.add_worksheet(_("Totals per activity")[:31])
+    sheet = workbook.add_worksheet(_("Attendance")[:31])
+    title = neutralise(export.title)[:250]
+    for col, width in enumerate((34, 20, 8, 14, 12, 10, 12)):
+        summary.set_column(col, col, width)
+    summary.write_string(0, 0, title, bold)
+    for col, text in enumerate(summary_headers()):
+        summary.write_string(1, col, text, bold)
+    n = 2
+    for n, row in enumerate(export.summary, start=2):
+        summary.write_string(n, 0, row[0])
+        summary.write_string(n, 1, row[1])
+        for col in (2, 3, 4, 6):
+            summary.write_number(n, col, row[col])
+        summary.write_number(n, 5, row[5], hours)
+    n = n + 1 if export.summary else 2
+    summary.write_string(n, 0, export.total[0], bold)
+    for col in (2, 3, 4, 6):
+        summary.write_number(n, col, export.total[col], bold)
+    summary.write_number(n, 5, export.total[5], bold_hours)
+
+    for col, width in enumerate(YEAR_COLUMNS):
+        sheet.set_column(col, col, width)
+    sheet.write_string(0, 0, title, bold)
+    for col, text in enumerate(year_headers()):
+        sheet.write_string(1, col, text, bold)
+    sheet.freeze_panes(2, 0)
+    day = workbook.add_format({"num_format": "dd.mm.yyyy"})
+    write_string, write_number = sheet.write_string, sheet.write_number
+    serial: dict = {}  # a date as Excel's day number (a real date in the sheet: sortable, filterable)
+    epoch = date(1899, 12, 30)
+    for n, row in enumerate(export.rows, start=2):
+        d = serial.get(row[0])
+        if d is None:
+            d = serial[row[0]] = (row[0] - epoch).days
+        write_number(n, 0, d, day)
+        for col in range(1, 8):
+            if row[col]:
+                write_string(n, col, row[col])
+        write_number(n, 8, row[8], hours)
+        if row[9] != "":
+            write_number(n, 9, row[9])
+    workbook.close()

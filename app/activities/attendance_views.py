@@ -8,13 +8,18 @@ anchor; the services in app.activities.attendance do the work. The rows are buil
 string each (no macro per row) from one statement."""
 from __future__ import annotations
 
+import io
+
+from babel.numbers import get_decimal_symbol
 from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from markupsafe import Markup, escape
-from wtforms.validators import ValidationError
+from wtforms import BooleanField, DateField, StringField
+from wtforms.validators import Optional, ValidationError
 
 from app.activities import attendance as att
 from app.activities import attendance_sheets as sheets
@@ -23,19 +28,40 @@ from app.activities import manage as svc
 from app.activities.manage_views import manager_required
 from app.activities.models import Attendance, SignupState
 from app.activities.series import utc_to_local
+from app.activities.hours_forms import CertificateForm
 from app.activities.signup import SignupError
 from app.core import audit
-from app.core.forms import clean_text
-from app.core.timeutil import utcnow
+from app.core.forms import BaseForm, clean_text
+from app.core.permissions import get_in_scope_or_404, staff_required
+from app.core.timeutil import to_local, utcnow
 from app.extensions import db
+from app.offices.models import Office
 from app.people.exports import file_stamp
 
 PREFIX = "/manage/activities/<int:activity_id>"
 EMPTY_ROWS = 12
 
 
+_SLOT_STMT = None
+
+
+def _slot(slot_id: int):
+    """svc.roster_slot's statement (the slot with its role, date and activity), built once."""
+    global _SLOT_STMT
+    if _SLOT_STMT is None:
+        from sqlalchemy import bindparam, select
+        from sqlalchemy.orm import contains_eager
+
+        from app.activities.models import Activity, Role, Slot
+
+        _SLOT_STMT = (select(Slot).join(Slot.role).join(Slot.date).join(Activity, Activity.id == Slot.activity_id)
+                      .options(contains_eager(Slot.role).contains_eager(Role.activity), contains_eager(Slot.date))
+                      .where(Slot.id == bindparam("slot_id")))
+    return db.session.scalar(_SLOT_STMT, {"slot_id": slot_id})
+
+
 def _slot_or_404(activity_id: int, slot_id: int):
-    slot = svc.roster_slot(slot_id)
+    slot = _slot(slot_id)
     if slot is None or slot.activity_id != activity_id or not att.may_keep_roster(current_user, slot.role.activity):
         abort(404)
     return slot
@@ -45,19 +71,6 @@ def _contact_rule() -> str:
     return "all" if svc.is_staff(current_user) else "consent"
 
 
-_ROW = ('<li class="att-row" id="a{id}"><div class="att-name"><strong>{name}</strong>{badges}</div>'
-        '<form method="post" action="{mark_url}" class="att-buttons">'
-        '<input type="hidden" name="csrf_token" value="{csrf}">{buttons}</form>'
-        '<details class="att-minutes"{open}><summary>{l_minutes_summary}</summary>'
-        '<form method="post" action="{minutes_url}">'
-        '<input type="hidden" name="csrf_token" value="{csrf}">'
-        '<div class="field"><label for="m{id}">{l_minutes}</label>'
-        '<input type="number" inputmode="numeric" min="0" max="1440" id="m{id}" name="minutes" value="{minutes}"'
-        '{m_invalid}>{m_error}</div>'
-        '<div class="field"><label for="r{id}">{l_reason}</label>'
-        '<input type="text" maxlength="200" id="r{id}" name="minutes_reason" value="{reason}"{r_invalid}>{r_error}</div>'
-        '<div class="actions"><button type="submit" class="secondary">{l_save}</button></div></form></details>'
-        '{error}</li>')
 _BUTTON = ('<button type="submit" name="attendance" value="{value}" class="att-button att-{value}{cls}" '
            'aria-pressed="{pressed}">{label}</button>')
 
@@ -70,34 +83,52 @@ def _error_html(eid: str, message: str | None) -> tuple[str, str]:
 
 
 def _rows_html(rows, activity_id: int, slot_id: int, errors: dict) -> Markup:
-    """The confirmed people's rows, one format string each: 300 rows stay cheap."""
+    """The confirmed people's rows (sheets.screen_rows), one f-string each with everything that is
+    the same for every row worked out once: 300 rows stay cheap."""
     csrf = generate_csrf()
     base = url_for("activities.attendance_mark", activity_id=activity_id, slot_id=slot_id, signup_id=0)[:-2]
     labels = {a: escape(a.label) for a in Attendance}
+    buttons_for = {state: "".join(_BUTTON.format(value=a.value, label=labels[a],
+                                                 pressed="true" if state == a.value else "false",
+                                                 cls=" selected" if state == a.value else "") for a in Attendance)
+                   for state in (None, *(a.value for a in Attendance))}
+    present = Attendance.PRESENT.value
     l_given = _("minutes")
-    fixed = dict(l_minutes_summary=escape(_("Correct the time")), l_minutes=escape(_("Minutes given")),
-                 l_reason=escape(_("Reason (needed when longer than the date)")), l_save=escape(_("Save time")),
-                 csrf=csrf)
+    l_summary, l_minutes = escape(_("Correct the time")), escape(_("Minutes given"))
+    l_reason, l_save = escape(_("Reason (needed when longer than the date)")), escape(_("Save time"))
+    hidden = f'<input type="hidden" name="csrf_token" value="{csrf}">'
     walk_in, over = escape(_("added on the spot")), escape(_("over capacity"))
     out = []
-    for r in rows:
-        buttons = "".join(_BUTTON.format(value=a.value, label=labels[a], pressed="true" if r.attendance == a else "false",
-                                         cls=" selected" if r.attendance == a else "") for a in Attendance)
-        badges = f' <span class="muted">· {r.given} {l_given}</span>' if r.attendance == Attendance.PRESENT else ""
-        if r.walk_in:
+    for sid, _user_id, name, attendance, minutes, reason, given, is_walk_in, is_over in rows:
+        badges = f' <span class="muted">· {given} {l_given}</span>' if attendance == present else ""
+        if is_walk_in:
             badges += f' <span class="tag">{walk_in}</span>'
-        if r.over_capacity:
+        if is_over:
             badges += f' <span class="tag tag-warn">{over}</span>'
-        err = errors.get(r.id, {})
-        m_invalid, m_error = _error_html(f"me{r.id}", err.get("minutes"))
-        r_invalid, r_error = _error_html(f"re{r.id}", err.get("minutes_reason"))
-        general = err.get("attendance") or err.get(None)
-        out.append(_ROW.format(
-            id=r.id, name=escape(r.name), badges=badges, mark_url=f"{base}/{r.id}", buttons=buttons,
-            minutes_url=f"{base}/{r.id}/minutes", minutes="" if r.minutes is None else r.minutes,
-            reason=escape(r.minutes_reason), open=" open" if (m_error or r_error) else "",
-            m_invalid=m_invalid, m_error=m_error, r_invalid=r_invalid, r_error=r_error,
-            error=f'<p class="error" role="alert">{escape(general)}</p>' if general else "", **fixed))
+        err = errors.get(sid)
+        if err:
+            m_invalid, m_error = _error_html(f"me{sid}", err.get("minutes"))
+            r_invalid, r_error = _error_html(f"re{sid}", err.get("minutes_reason"))
+            general = err.get("attendance") or err.get(None)
+            opened = " open" if (m_error or r_error) else ""
+            error = f'<p class="error" role="alert">{escape(general)}</p>' if general else ""
+        else:
+            m_invalid = m_error = r_invalid = r_error = opened = error = ""
+        url = f"{base}/{sid}"
+        out.append(
+            f'<li class="att-row" id="a{sid}"><div class="att-name"><strong>{escape(name)}</strong>{badges}</div>'
+            f'<form method="post" action="{url}" class="att-buttons">{hidden}{buttons_for[attendance]}</form>'
+            f'<details class="att-minutes"{opened}><summary>{l_summary}</summary>'
+            f'<form method="post" action="{url}/minutes">{hidden}'
+            f'<div class="field"><label for="m{sid}">{l_minutes}</label>'
+            f'<input type="number" inputmode="numeric" min="0" max="1440" id="m{sid}" name="minutes" '
+            f'value="{"" if minutes is None else minutes}"{m_invalid}>{m_error}</div>'
+            f'<div class="field"><label for="r{sid}">{l_reason}</label>'
+            f'<input type="text" maxlength="200" id="r{sid}" name="minutes_reason" '
+            f'value="{escape(reason) if reason else ""}"'
+            f'{r_invalid}>{r_error}</div>'
+            f'<div class="actions"><button type="submit" class="secondary">{l_save}</button></div></form></details>'
+            f'{error}</li>')
     return Markup("".join(out))
 
 
@@ -109,19 +140,19 @@ def _is_staff() -> bool:
 
 def _screen(slot, errors: dict | None = None, status: int = 200):
     activity = slot.role.activity
-    rows = sheets.slot_rows(slot.id, show_contact=_contact_rule(), states=(SignupState.CONFIRMED,))
+    rows = sheets.screen_rows(slot.id)
     q = clean_text(request.args.get("q"), 100) if request.method == "GET" else ""
     staff_view = _is_staff()
     # Partner organisations see their roster, never a search through the office's volunteers.
     found = sheets.search_office_volunteers(activity.office_id, q) if q and staff_view else []
     errors = errors or {}
-    present = sum(1 for r in rows if r.attendance == Attendance.PRESENT)
-    marked = sum(1 for r in rows if r.attendance is not None)
+    present = sum(1 for r in rows if r[3] == Attendance.PRESENT.value)
+    marked = sum(1 for r in rows if r[3] is not None)
     return render_template(
         "activities/attendance/screen.html", slot=slot, activity=activity, role=slot.role, date=slot.date,
         rows_html=_rows_html(rows, activity.id, slot.id, errors), count=len(rows), present=present, marked=marked,
-        on_list={r.user_id for r in rows}, q=q, found=found, staff_view=staff_view, errors=errors, started=slot.starts_at <= utcnow(),
-        csrf=generate_csrf(), minutes=sum(r.given for r in rows)), status
+        on_list={r[1] for r in rows}, q=q, found=found, staff_view=staff_view, errors=errors,
+        started=slot.starts_at <= utcnow(), csrf=generate_csrf(), minutes=sum(r[6] for r in rows)), status
 
 
 def _csrf_ok() -> bool:
@@ -275,4 +306,65 @@ audit.register_labels(
              "attendance.exported": _l("Roster and attendance exported")},
     details={"minutes": _l("Minutes"), "count": _l("Number"), "format": _l("Format"), "rows": _l("Rows"),
              "contact": _l("Contact data")},
+)
+
+
+# ---------------------------------------------------------------- an office's year, for funders
+class YearExportForm(BaseForm):
+    """A year, or a first and a last day (the certificate's rules and messages); names or not.
+    Sent by GET: nothing changes, the address can be bookmarked."""
+
+    class Meta:
+        csrf = False
+
+    year = StringField(_l("Year"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+    names = BooleanField(_l("With names (for the office's own records; a funder needs no names)"))
+    period = CertificateForm.period
+
+
+@bp.get("/manage/offices/<int:office_id>/attendance")
+@staff_required
+def office_attendance_export(office_id: int):
+    """The form (without `fmt`), or the office's attendance of the period as CSV or xlsx. The
+    office's coordinators and admins only; another office answers 404."""
+    office = get_in_scope_or_404(Office, office_id, lambda o: o.id)
+    fmt = request.args.get("fmt")
+    form = YearExportForm(formdata=request.args if fmt is not None else None)
+    if fmt is None:
+        form.year.data = str(to_local(utcnow()).year)
+    elif fmt in ("csv", "xlsx"):
+        period = form.period()
+        if period is not None:
+            return _year_download(office, fmt, *period, names=bool(form.names.data))
+    else:
+        form.year.errors = [*form.year.errors, _("Please choose CSV or Excel.")]
+    return render_template("activities/attendance/year_export.html", form=form, office=office), (
+        200 if fmt is None else 400)
+
+
+def _year_download(office, fmt: str, since, until, *, names: bool) -> Response:
+    export = sheets.year_export(office.id, office.name, since, until, names=names)
+    audit.record(current_user, "attendance.year_exported", office, office_id=office.id, format=fmt,
+                 rows=len(export.rows), since=since.isoformat(), until=until.isoformat(), names=names)
+    db.session.commit()
+    if fmt == "csv":
+        body = sheets.year_csv(export, get_decimal_symbol(str(get_locale() or "de")))
+        response = Response(body, mimetype="text/csv")
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    else:
+        buffer = io.BytesIO()
+        sheets.year_xlsx(export, buffer)
+        response = Response(buffer.getvalue(), mimetype=sheets.XLSX_MIMETYPE)
+    stamp = f"{since:%Y-%m-%d}-{until:%Y-%m-%d}"
+    response.headers["Content-Disposition"] = f'attachment; filename="anwesenheit-buero-{office.id}-{stamp}.{fmt}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+audit.register_labels(
+    actions={"attendance.year_exported": _l("Office attendance of a period exported")},
+    details={"since": _l("From"), "until": _l("To"), "names": _l("With names")},
 )

@@ -41,7 +41,8 @@ STAFF = {"offices.list_offices", "offices.show_office", "mail.messages", "mail.m
          "people.compose_message", "people.organisations", "people.organisation_detail",
          "people.directory_list", "people.volunteer_page", "people.directory_print", "audit.log",
          "activities.issue_certificate", "activities.ehrenamtskarte",
-         "activities.shift_import"}  # the office's coordinators only; partner contacts too get 403
+         "activities.shift_import",  # the office's coordinators only; partner contacts too get 403
+         "activities.office_attendance_export"}  # the form; with ?fmt= the file (tests/activities/test_yearly_export.py)
 ADMIN = {"offices.new_office", "offices.edit_office", "offices.new_satellite", "offices.edit_satellite",
          "accounts.admin_users", "accounts.admin_user", "mail.outbox", "mail.templates",
          "mail.edit_template", "people.admin_list", "people.admin_list_item", "people.consent_texts",
