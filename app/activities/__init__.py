@@ -12,3 +12,4 @@ from app.activities import demo  # noqa: E402,F401
 from app.activities import hours_views  # noqa: E402,F401
 from app.activities import attendance_views  # noqa: E402,F401
 from app.activities import handover_views  # noqa: E402,F401
+from app.activities import urgent_views  # noqa: E402,F401
