@@ -15,8 +15,11 @@ kept for comparison (tests and the benchmark).
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Hashable, Mapping
+from math import isfinite
+from operator import itemgetter
 from typing import TypeVar
 
 import numpy as np
@@ -30,14 +33,13 @@ __all__ = ["optimal_assignment", "greedy_assignment", "total_score"]
 
 def _allowed_pairs(scores, capacity):
     """Pairs that may be used: present in scores, finite, volunteer with capacity > 0."""
+    free = {v for v, c in capacity.items() if c > 0}
     pairs = {}
-    for (need, volunteer), score in scores.items():
-        if capacity.get(volunteer, 0) <= 0:
-            continue
-        score = float(score)
-        if not np.isfinite(score):
-            continue
-        pairs[(need, volunteer)] = score
+    for key, score in scores.items():
+        if key[1] in free:
+            score = float(score)
+            if isfinite(score):
+                pairs[key] = score
     return pairs
 
 
@@ -70,9 +72,11 @@ def optimal_assignment(
     kept: dict = {}
     per_volunteer: dict = defaultdict(int)
     for need, options in candidates.items():
-        options.sort(key=lambda option: (-option[0], repr(option[1])))
+        # Each kept volunteer offers at least one place, so at most n_needs are ever kept.
+        best = heapq.nlargest(n_needs, options, key=itemgetter(0)) if len(options) > n_needs else \
+            sorted(options, key=itemgetter(0), reverse=True)
         places = 0
-        for score, volunteer in options:
+        for score, volunteer in best:
             kept[(need, volunteer)] = score
             per_volunteer[volunteer] += 1
             places += min(int(capacity[volunteer]), n_needs)
