@@ -276,3 +276,27 @@ def test_volunteer_link_page_without_login(app, client, make):
     assert client.get("/activities/urgent/not-a-token").status_code == 404
     with app.app_context():
         assert svc.counts([act.slot])[act.slot].confirmed == 1
+
+
+def test_urgent_page_runs_a_constant_number_of_statements(app, client, auth, make):
+    from tests.conftest import count_statements
+
+    office = make.office()
+    coord = make.coordinator(office)
+    act = make.activity(office, roles=(("Tutor", 5),))
+    url = f"/manage/activities/{act.id}/slots/{act.slot}/urgent"
+    for _ in range(3):
+        _free(make, office)
+    auth.login(coord)
+    with app.test_request_context():
+        urgent.send_call(_u(coord.id), act.slot, 1, 1)  # two are left to show
+        urgent.end_call(_u(coord.id), db.session.scalar(select(UrgentCall.id)))
+    client.get(url)  # warm
+    few = count_statements(app, client, url)
+    for _ in range(25):
+        _free(make, office)
+    with app.test_request_context():
+        urgent.send_call(_u(coord.id), act.slot, 1, 20)
+        urgent.end_call(_u(coord.id), db.session.scalar(select(UrgentCall.id).order_by(UrgentCall.id.desc())))
+    many = count_statements(app, client, url)
+    assert many == few and many <= 12, (few, many)
