@@ -14,3 +14,4 @@ from app.activities import attendance_views  # noqa: E402,F401
 from app.activities import handover_views  # noqa: E402,F401
 from app.activities import roster_message_views  # noqa: E402,F401
 from app.activities import shift_import_views  # noqa: E402,F401
+from app.activities import urgent_views  # noqa: E402,F401

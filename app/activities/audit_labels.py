@@ -10,10 +10,14 @@ register_labels(
         "signup.over_capacity": _l("Person placed beyond capacity"),
         "signup.removed": _l("Person taken off a roster"),
         "signup.moved_up": _l("Person moved up from the waiting list by staff"),
+        "urgent.sent": _l("Urgent call sent"),
+        "urgent.ended": _l("Urgent call ended"),
+        "urgent.accepted": _l("Place taken through an urgent call"),
     },
     records={
         "activity_signups": _l("Sign-up"),
         "activities": _l("Activity"),
+        "activity_urgent_calls": _l("Urgent call"),
     },
     details={
         "activity": _l("Activity"),
@@ -22,5 +26,7 @@ register_labels(
         "state": _l("State"),
         "was": _l("Before"),
         "reason": _l("Reason"),
+        "places": _l("Places wanted"),
+        "invited": _l("People asked"),
     },
 )

@@ -20,3 +20,11 @@ def end_open_handovers(now) -> int:
     from app.activities.handover import expire
 
     return expire(now)
+
+
+@periodic_job("end-started-urgent-calls", every=timedelta(minutes=15))
+def end_started_urgent_calls(now) -> int:
+    """Urgent calls still open when their date begins end; their links then say so."""
+    from app.activities.urgent import end_started
+
+    return end_started(now)

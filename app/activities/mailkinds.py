@@ -61,5 +61,12 @@ ACTIVITY_KINDS += [
     MailKind("activity_handover_refused", _l("A hand-over was not approved"), _l("Not handed over: %(title)s"),
              example=_HANDOVER, per_office=True),
 ]
+ACTIVITY_KINDS += [
+    MailKind("activity_urgent_call", _l("Urgent call: a few fitting volunteers are asked for a short shift"),
+             _l("Urgent: can you help? %(title)s, %(when)s"),
+             example={**_HANDOVER, "accept_link": "https://example.org/activities/urgent/…",
+                      "consents_link": "https://example.org/people/consents", "office_email": "brackel@example.org"},
+             per_office=True),
+]
 for _kind in ACTIVITY_KINDS:
     KINDS[_kind.key] = _kind

@@ -594,9 +594,12 @@ def manage_roster(activity_id: int, slot_id: int):
     sections = [(kind, rows, _rows_html(rows, kind, staff, labels, activity_id)) for kind, rows in (
         ("confirmed", roster.confirmed), ("offered", roster.offered), ("waiting", roster.waiting),
         ("ended", roster.ended))]
+    from app.activities.urgent import status_by_slot
+
+    urgent = status_by_slot([slot.id]).get(slot.id) if staff else None
     return render_template("activities/manage/roster.html", roster=roster, sections=sections, staff=staff,
                            q=q, found=found, on_list=on_list, action_form=RosterActionForm(),
-                           add_form=AddPersonForm(), now=utcnow())
+                           add_form=AddPersonForm(), now=utcnow(), urgent=urgent)
 
 
 def _signup_error(exc) -> None:

@@ -446,3 +446,59 @@ class CalendarFeed(db.Model):
 
 __all__ = ["ACTIVE", "HOLDING", "Activity", "Attendance", "Handover", "HandoverState", "ActivityDate", "ActivityState", "ActivityType", "CalendarFeed",
            "DateSeries", "PlaceKind", "Role", "Signup", "SignupState", "Slot", "activity_languages"]
+
+
+class UrgentOutcome(str, enum.Enum):
+    ACCEPTED = "accepted"  # took a place through the link
+    DECLINED = "declined"  # said "I can't"
+    TOO_LATE = "too_late"  # opened the link after the places were filled
+
+    @property
+    def label(self) -> str:
+        return str(URGENT_OUTCOME_LABELS[self])
+
+
+URGENT_OUTCOME_LABELS = {
+    UrgentOutcome.ACCEPTED: _l("took a place"),
+    UrgentOutcome.DECLINED: _l("can't come"),
+    UrgentOutcome.TOO_LATE: _l("too late"),
+}
+
+
+class UrgentCall(db.Model):
+    """A coordinator's urgent call for a slot that is short shortly before its date: mailed to the
+    best-fitting few free volunteers only (app.activities.urgent). It ends when the places wanted
+    are filled, when the coordinator ends it, or when the date begins."""
+
+    __tablename__ = "activity_urgent_calls"
+    __table_args__ = (Index("ix_activity_urgent_calls_slot", "slot_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("activity_slots.id", ondelete="CASCADE"))
+    places: Mapped[int] = mapped_column(SmallInteger)  # places wanted
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    slot: Mapped[Slot] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    invites: Mapped[list[UrgentInvite]] = relationship(back_populates="call", order_by="UrgentInvite.id")
+
+
+class UrgentInvite(db.Model):
+    """One person asked by an urgent call, with their signed single-use link's answer."""
+
+    __tablename__ = "activity_urgent_invites"
+    __table_args__ = (UniqueConstraint("call_id", "user_id", name="uq_activity_urgent_invites_person"),
+                      Index("ix_activity_urgent_invites_user_sent", "user_id", "sent_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("activity_urgent_calls.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]  # when the link was spent (or the person said no)
+    outcome: Mapped[UrgentOutcome | None] = mapped_column(_enum(UrgentOutcome))
+    score: Mapped[int] = mapped_column(SmallInteger, default=0)  # the fit when asked (shown to staff)
+
+    call: Mapped[UrgentCall] = relationship(back_populates="invites")
+    user: Mapped[User] = relationship()

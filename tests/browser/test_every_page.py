@@ -61,7 +61,8 @@ MANAGE_READ = {"activities.manage_show", "activities.manage_roster", "activities
 MANAGE_EDIT = {"activities.manage_edit", "activities.manage_date_new", "activities.manage_series_new",
                "activities.manage_role_new", "activities.manage_role_edit", "activities.manage_date_move",
                "activities.manage_date_cancel", "activities.manage_copy", "activities.manage_cancel",
-               "activities.manage_remove", "activities.roster_message"}
+               "activities.manage_remove", "activities.roster_message",
+               "activities.manage_urgent"}  # urgent calls: the office's coordinators only
 
 ROLES = ("anonymous", "unconfirmed", "no_profile", "volunteer", "partner", "pending_partner",
          "coordinator", "admin")
