@@ -43,10 +43,25 @@ class YearHours:
         return round(self.minutes / 60, 2)
 
 
+# Other areas add hours given outside activities (matching: needs reported done) with
+# `register_hours_source(fn)`: fn(user_id) -> list[HoursLine]. Activities imports no such area.
+HOURS_SOURCES: list = []
+
+
+def register_hours_source(fn):
+    if fn not in HOURS_SOURCES:
+        HOURS_SOURCES.append(fn)
+    return fn
+
+
 def my_hours(user_id: int) -> tuple[list[YearHours], int]:
-    """Per year (newest first) the activities with their hours, and all minutes (one statement)."""
+    """Per year (newest first) the activities (and the registered sources' lines) with their
+    hours, and all minutes (one statement per source)."""
     years: dict[int, list[HoursLine]] = {}
-    for line in hours_of(user_id):
+    lines = list(hours_of(user_id))
+    for source in HOURS_SOURCES:
+        lines.extend(source(user_id))
+    for line in sorted(lines, key=lambda x: (-x.year, x.title)):
         years.setdefault(line.year, []).append(line)
     result = [YearHours(y, lines) for y, lines in years.items()]
     return result, sum(y.minutes for y in result)
@@ -234,4 +249,4 @@ def threshold_page(viewer, page: int = 1, per_page: int = 50, now: datetime | No
 
 
 __all__ = ["Certificate", "CertificateLine", "ThresholdRow", "YearHours", "certificate", "certificate_pdf",
-           "hours_text", "my_hours", "record_issue", "threshold_page"]
+           "hours_text", "my_hours", "record_issue", "register_hours_source", "threshold_page"]

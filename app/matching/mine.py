@@ -1,0 +1,105 @@
+"""The volunteer's side: "my assignments" (needs they accepted, and proposals waiting for their
+answer), their hours from needs done (registered into "my hours"), and the "my data" section.
+A volunteer never sees a need's case code: nothing here selects it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, extract, func, select, update
+
+from app.activities.attendance import HoursLine
+from app.activities.hours import register_hours_source
+from app.core.personal_data import register_section
+from app.extensions import db
+from app.matching.models import Need, NeedState, NeedTiming, Proposal, ProposalState
+from app.offices.models import District, Office
+from app.people.models import ChoiceItem
+
+
+@dataclass(frozen=True)
+class Assignment:
+    need_id: int
+    category_de: str
+    category_en: str
+    district: str | None
+    office: str
+    office_email: str
+    timing: NeedTiming
+    starts_at: datetime | None
+    slots: int
+    due_on: date | None
+    ongoing: bool
+    state: NeedState
+    shared_text: str  # what the coordinator chose to share (the proposal's text)
+    hours_given: float | None
+    matched_at: datetime | None
+
+    def category(self, locale: str) -> str:
+        return self.category_en if locale == "en" and self.category_en else self.category_de
+
+
+def assignments(user_id: int) -> list[Assignment]:
+    """The needs the volunteer accepted (matched first, then done), one statement."""
+    shared = (select(Proposal.shared_text).where(Proposal.need_id == Need.id, Proposal.user_id == user_id,
+                                                 Proposal.state == ProposalState.ACCEPTED)
+              .correlate(Need).limit(1).scalar_subquery())
+    rows = db.session.execute(
+        select(Need.id, ChoiceItem.label_de, ChoiceItem.label_en, District.name, Office.name, Office.email,
+               Need.timing, Need.starts_at, Need.slots, Need.due_on, Need.ongoing, Need.state,
+               func.coalesce(shared, ""), Need.hours_given, Need.matched_at)
+        .join(ChoiceItem, ChoiceItem.id == Need.category_id).join(Office, Office.id == Need.office_id)
+        .outerjoin(District, District.id == Need.district_id)
+        .where(Need.matched_user_id == user_id, Need.state.in_([NeedState.MATCHED, NeedState.DONE]))
+        .order_by((Need.state == NeedState.DONE), Need.matched_at.desc(), Need.id.desc()).limit(100)).all()
+    return [Assignment(*r) for r in rows]
+
+
+def matching_hours(user_id: int) -> list[HoursLine]:
+    """Hours of needs done, per year and category, for "my hours" (one statement)."""
+    year = extract("year", Need.done_at)
+    rows = db.session.execute(
+        select(year, ChoiceItem.id, ChoiceItem.label_de, ChoiceItem.label_en, func.count(Need.id),
+               func.sum(Need.hours_given))
+        .join(ChoiceItem, ChoiceItem.id == Need.category_id)
+        .where(Need.matched_user_id == user_id, Need.state == NeedState.DONE, Need.done_at.is_not(None))
+        .group_by(year, ChoiceItem.id, ChoiceItem.label_de, ChoiceItem.label_en)).all()
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    locale = str(get_locale() or "de") if has_request_context() else "de"
+    out = []
+    for r in rows:
+        label = r[3] if locale == "en" and r[3] else r[2]
+        out.append(HoursLine(int(r[0]), -int(r[1]), str(_l("Help with a need: %(category)s", category=label)),
+                             int(r[4]), int(round(float(r[5] or 0) * 60))))
+    return out
+
+
+register_hours_source(matching_hours)
+
+
+def _collect(user) -> list:
+    rows = db.session.execute(
+        select(Proposal.id, ChoiceItem.label_de, Proposal.state, Proposal.shared_text, Proposal.created_at,
+               Proposal.answered_at, Need.state, Need.hours_given,
+               (Need.matched_user_id == user.id).label("mine"))
+        .join(Need, Need.id == Proposal.need_id).join(ChoiceItem, ChoiceItem.id == Need.category_id)
+        .where(Proposal.user_id == user.id).order_by(Proposal.id)).all()
+    return [{"category": r[1], "proposal": r[2].value, "text_shared_with_you": r[3],
+             "asked_at": r[4].isoformat(timespec="seconds"),
+             "answered_at": r[5].isoformat(timespec="seconds") if r[5] else None,
+             "need_state": r[6].value if r[8] else None,
+             "hours_given": r[7] if r[8] else None} for r in rows]
+
+
+def _erase(user, actor) -> None:
+    """Proposals to the person go; the needs stay (the office's record) without them."""
+    db.session.execute(delete(Proposal).where(Proposal.user_id == user.id))
+    db.session.execute(update(Need).where(Need.matched_user_id == user.id).values(matched_user_id=None)
+                       .execution_options(synchronize_session=False))
+
+
+register_section("matching", _l("Needs proposed to you and your assignments"), collect=_collect, erase=_erase,
+                 order=45)
