@@ -44,7 +44,9 @@ class YearHours:
 
 
 # Other areas add hours given outside activities (matching: needs reported done) with
-# `register_hours_source(fn)`: fn(user_id) -> list[HoursLine]. Activities imports no such area.
+# `register_hours_source(fn)`: fn(user_id) -> a SELECT of the columns (year, key, title, dates,
+# minutes) like `attendance.hours_select`; "my hours" reads them all in one UNION ALL. Activities
+# imports no such area.
 HOURS_SOURCES: list = []
 
 
@@ -56,13 +58,17 @@ def register_hours_source(fn):
 
 def my_hours(user_id: int) -> tuple[list[YearHours], int]:
     """Per year (newest first) the activities (and the registered sources' lines) with their
-    hours, and all minutes (one statement per source)."""
+    hours, and all minutes (one statement)."""
+    from sqlalchemy import union_all
+
+    from app.activities.attendance import hours_select
+
+    parts = [hours_select(user_id)] + [fn(user_id) for fn in HOURS_SOURCES]
+    both = union_all(*parts).subquery("hours") if len(parts) > 1 else parts[0].subquery("hours")
+    rows = db.session.execute(select(both).order_by(both.c.year.desc(), both.c.title))
     years: dict[int, list[HoursLine]] = {}
-    lines = list(hours_of(user_id))
-    for source in HOURS_SOURCES:
-        lines.extend(source(user_id))
-    for line in sorted(lines, key=lambda x: (-x.year, x.title)):
-        years.setdefault(line.year, []).append(line)
+    for r in rows:
+        years.setdefault(int(r[0]), []).append(HoursLine(int(r[0]), r[1], r[2], r[3], int(r[4] or 0)))
     result = [YearHours(y, lines) for y, lines in years.items()]
     return result, sum(y.minutes for y in result)
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, extract, func, select, update
+from sqlalchemy import Integer, cast, delete, extract, func, literal, select, update
 
-from app.activities.attendance import HoursLine
 from app.activities.hours import register_hours_source
 from app.core.personal_data import register_section
 from app.extensions import db
@@ -56,25 +55,22 @@ def assignments(user_id: int) -> list[Assignment]:
     return [Assignment(*r) for r in rows]
 
 
-def matching_hours(user_id: int) -> list[HoursLine]:
-    """Hours of needs done, per year and category, for "my hours" (one statement)."""
-    year = extract("year", Need.done_at)
-    rows = db.session.execute(
-        select(year, ChoiceItem.id, ChoiceItem.label_de, ChoiceItem.label_en, func.count(Need.id),
-               func.sum(Need.hours_given))
-        .join(ChoiceItem, ChoiceItem.id == Need.category_id)
-        .where(Need.matched_user_id == user_id, Need.state == NeedState.DONE, Need.done_at.is_not(None))
-        .group_by(year, ChoiceItem.id, ChoiceItem.label_de, ChoiceItem.label_en)).all()
+def matching_hours(user_id: int):
+    """SELECT of the hours of needs done per year and category, for "my hours" (a part of its one
+    UNION; columns like app.activities.attendance.hours_select)."""
     from flask import has_request_context
     from flask_babel import get_locale
 
     locale = str(get_locale() or "de") if has_request_context() else "de"
-    out = []
-    for r in rows:
-        label = r[3] if locale == "en" and r[3] else r[2]
-        out.append(HoursLine(int(r[0]), -int(r[1]), str(_l("Help with a need: %(category)s", category=label)),
-                             int(r[4]), int(round(float(r[5] or 0) * 60))))
-    return out
+    label = ChoiceItem.label_en if locale == "en" else ChoiceItem.label_de
+    prefix = str(_l("Help with a need")) + ": "
+    year = extract("year", Need.done_at)
+    return (select(year.label("year"), (-ChoiceItem.id).label("key"), (literal(prefix) + label).label("title"),
+                   func.count(Need.id).label("dates"),
+                   cast(func.round(func.sum(Need.hours_given) * 60), Integer).label("minutes"))
+            .join(ChoiceItem, ChoiceItem.id == Need.category_id)
+            .where(Need.matched_user_id == user_id, Need.state == NeedState.DONE, Need.done_at.is_not(None))
+            .group_by(year, ChoiceItem.id, label))
 
 
 register_hours_source(matching_hours)
