@@ -6,3 +6,4 @@ bp = Blueprint("matching", __name__, template_folder="templates")
 
 from app.matching import audit_labels, jobs, mailkinds, mine, reference  # noqa: E402,F401
 from app.matching import views  # noqa: E402,F401
+from app.matching import demo  # noqa: E402,F401
