@@ -19,8 +19,8 @@ from typing import Callable
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import Integer, Select, String, and_, cast, exists, func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import Select, String, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.activities.attendance import minutes_given

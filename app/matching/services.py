@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, literal, or_, select
+from sqlalchemy import case, func, literal, select
 
 from app.activities.forme import day_part
 from app.activities.series import utc_to_local
@@ -16,8 +16,7 @@ from app.core import audit
 from app.core.permissions import can_act_in_office, scope_to_offices
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.matching.models import (TRANSITIONS, CheckIn, Need, NeedState, NeedTiming, Proposal, ProposalState,
-                                 need_skills)
+from app.matching.models import TRANSITIONS, CheckIn, Need, NeedState, NeedTiming, Proposal, ProposalState
 from app.offices.models import District
 from app.people import languages
 from app.people.models import ALL_SLOTS, ChoiceItem, LanguageLevel, slot_bit

@@ -6,7 +6,6 @@ Volunteers: "my assignments" (/my/assignments) and "done" with hours. Anyone wit
 link: the answer page (/matching/answer/<token>; GET asks, POST spends the link)."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -18,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts.models import Role
 from app.activities.series import local_to_utc, utc_to_local
 from app.core import audit
-from app.core.permissions import office_scope, staff_required
+from app.core.permissions import can_act_in_office, office_scope, staff_required
 from app.extensions import db
 from app.matching import bp
 from app.matching import candidates as cand
@@ -28,7 +27,7 @@ from app.matching import services as svc
 from app.matching.forms import BoardFilterForm, CloseForm, DoneForm, NeedForm, ProposeForm
 from app.matching.models import NEED_STATE_LABELS, Need, NeedState, NeedTiming, Proposal
 from app.matching.texts import slot_names, when_of
-from app.offices.models import District, Office
+from app.offices.models import Office
 from app.people import languages
 from app.people.languages import TOP_LANGUAGES
 from app.people.models import DAY_PART_LABELS, DAY_PARTS, ChoiceItem, LanguageLevel, slot_bit
@@ -124,7 +123,7 @@ def _need_or_404(need_id: int, *, full: bool = False) -> Need:
         joinedload(Need.category), joinedload(Need.district), joinedload(Need.office),
         joinedload(Need.matched_user), selectinload(Need.skills))
     need = db.session.scalar(stmt)
-    if need is None or not svc.can_act_in_office(current_user, need.office_id):
+    if need is None or not can_act_in_office(current_user, need.office_id):
         abort(404)
     return need
 
