@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import Select, String, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import Select, String, and_, cast, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -34,6 +33,11 @@ from app.people.models import (DAY_PART_LABELS, DAY_PARTS, LanguageLevel, Organi
                                VolunteerLanguage, VolunteerProfile, VolunteerStatus, organisation_districts,
                                organisation_need_categories, volunteer_offices, volunteer_skills)
 from app.people.services import contactable_volunteers
+
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction; translated later, once per call (Words)."""
+    return msgid
+
 
 # Weights of the score (higher is better); the reasons say the same in words.
 BASE = 50.0
@@ -132,6 +136,16 @@ def eligible(need: Need, now: datetime | None = None, *, name: str | None = None
 
 
 def _facts(need: Need, now: datetime) -> list:
+    if need.district_id is not None:
+        neighbour = exists().where(DistrictNeighbour.district_id == need.district_id,
+                                   DistrictNeighbour.neighbour_id == VolunteerProfile.district_id)
+    else:
+        neighbour = literal(False)
+    return [*_user_facts(now), neighbour.label("neighbour")]
+
+
+def _user_facts(now: datetime) -> list:
+    """Per volunteer (correlated to User / VolunteerProfile): what the score needs."""
     since = month_start(now)
     langs = (select(func.aggregate_strings(VolunteerLanguage.code + ":" + cast(VolunteerLanguage.level, String), ","))
              .where(VolunteerLanguage.user_id == User.id).correlate(User).scalar_subquery())
@@ -139,11 +153,6 @@ def _facts(need: Need, now: datetime) -> list:
               .where(volunteer_skills.c.user_id == User.id).correlate(User).scalar_subquery())
     district_name = (select(District.name).where(District.id == VolunteerProfile.district_id)
                      .correlate(VolunteerProfile).scalar_subquery())
-    if need.district_id is not None:
-        neighbour = exists().where(DistrictNeighbour.district_id == need.district_id,
-                                   DistrictNeighbour.neighbour_id == VolunteerProfile.district_id)
-    else:
-        neighbour = literal(False)
     pending = (select(func.count(Proposal.id)).where(Proposal.user_id == User.id,
                                                      Proposal.state == ProposalState.PENDING)
                .correlate(User).scalar_subquery())
@@ -160,27 +169,130 @@ def _facts(need: Need, now: datetime) -> list:
                .correlate(User).scalar_subquery())
     absent = (select(func.count(Signup.id)).where(Signup.user_id == User.id, Signup.attendance == Attendance.ABSENT)
               .correlate(User).scalar_subquery())
-    return [VolunteerProfile.district_id, district_name.label("district_name"), neighbour.label("neighbour"),
+    return [VolunteerProfile.district_id, district_name.label("district_name"),
             VolunteerProfile.availability, VolunteerProfile.hours_per_month, langs.label("langs"),
             skills.label("skills"), pending.label("pending"), assigned.label("assigned"),
             activity_minutes.label("activity_minutes"), need_hours.label("need_hours"),
             present.label("present"), absent.label("absent")]
 
 
-def _slot_phrase(bits: int) -> str | None:
-    from app.core.templating import weekday_name
+def pairs(need_ids: list[int], now: datetime | None = None) -> Select:
+    """One statement for many needs: (need id, volunteer facts) for every pair that meets every
+    hard condition. The need-independent conditions and the facts are computed once per
+    volunteer (a CTE over the needs' offices); the need's own conditions are the join."""
+    now = now or utcnow()
+    contacts = _contacts_since(now - timedelta(days=7))
+    recent = (select(func.count()).select_from(contacts).where(contacts.c.user_id == User.id)
+              .correlate(User).scalar_subquery())
+    offices = select(Need.office_id).where(Need.id.in_(need_ids)).distinct()
+    pool = (contactable_volunteers()
+            .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+            .where(VolunteerProfile.status == VolunteerStatus.ACTIVE,
+                   exists().where(volunteer_offices.c.user_id == User.id, volunteer_offices.c.office_id.in_(offices)),
+                   recent < weekly_cap())
+            .add_columns(*_user_facts(now))).cte("pool").prefix_with("MATERIALIZED")
+    fits = [
+        exists().where(volunteer_offices.c.user_id == pool.c.id, volunteer_offices.c.office_id == Need.office_id),
+        ~exists().where(Proposal.need_id == Need.id, Proposal.user_id == pool.c.id),
+        or_(Need.matched_user_id.is_(None), Need.matched_user_id != pool.c.id),
+        or_(Need.slots == 0, pool.c.availability.op("&")(Need.slots) != 0),
+        or_(Need.required_language.is_(None),
+            exists().where(VolunteerLanguage.user_id == pool.c.id, VolunteerLanguage.code == Need.required_language,
+                           VolunteerLanguage.level >= func.coalesce(Need.required_level, 1))),
+    ]
+    neighbour = exists().where(DistrictNeighbour.district_id == Need.district_id,
+                               DistrictNeighbour.neighbour_id == pool.c.district_id)
+    return (select(Need.id.label("need_id"), *pool.c, neighbour.label("neighbour"))
+            .select_from(Need).join(pool, and_(*fits)).where(Need.id.in_(need_ids)))
 
-    for day in range(7):
-        for part in range(3):
-            if bits & (1 << (day * 3 + part)):
-                return str(_l("free on %(day)s, %(part)s", day=weekday_name(day), part=DAY_PART_LABELS[DAY_PARTS[part]]))
-    return None
+
+class Words:
+    """The reasons' words in the current language, each translated and formatted once per call
+    (a batch scores tens of thousands of pairs: gettext and Babel per reason would dominate)."""
+
+    def __init__(self) -> None:
+        from flask_babel import gettext
+
+        self._ = gettext
+        self._cache: dict = {}
+
+    def text(self, msgid: str) -> str:
+        key = ("t", msgid)
+        if key not in self._cache:
+            self._cache[key] = self._(msgid)
+        return self._cache[key]
+
+    def language(self, code: str, level: int) -> str:
+        key = ("l", code, level)
+        if key not in self._cache:
+            from app.core.templating import language_name
+
+            self._cache[key] = self.text(N_("speaks %(language)s (%(level)s)")) % {
+                "language": language_name(code), "level": LanguageLevel(level).label}
+        return self._cache[key]
+
+    def language_name(self, code: str) -> str:
+        key = ("n", code)
+        if key not in self._cache:
+            from app.core.templating import language_name
+
+            self._cache[key] = language_name(code)
+        return self._cache[key]
+
+    def slot(self, bits: int) -> str | None:
+        key = ("s", bits)
+        if key not in self._cache:
+            from app.core.templating import weekday_name
+
+            phrase = None
+            for day in range(7):
+                for part in range(3):
+                    if phrase is None and bits & (1 << (day * 3 + part)):
+                        phrase = self.text(N_("free on %(day)s, %(part)s")) % {
+                            "day": weekday_name(day), "part": str(DAY_PART_LABELS[DAY_PARTS[part]])}
+            self._cache[key] = phrase
+        return self._cache[key]
+
+    def load(self, n: int) -> str:
+        key = ("o", n)
+        if key not in self._cache:
+            self._cache[key] = (ngettext("%(num)d open assignment", "%(num)d open assignments", n) if n
+                                else self.text(N_("no open assignments")))
+        return self._cache[key]
+
+    def number(self, value: float) -> str:
+        key = ("d", round(value, 1))
+        if key not in self._cache:
+            self._cache[key] = _num(value)
+        return self._cache[key]
 
 
-def score_row(need: Need, row, need_skill_ids: set[int], skill_names: dict[int, str]) -> Candidate:
+@dataclass(frozen=True)
+class NeedFacts:
+    """What the score reads of a need, read once per need (not per candidate)."""
+
+    required_language: str | None
+    required_level: int
+    helpful: tuple[str, ...]
+    household: tuple[str, ...]
+    district_id: int | None
+    slots: int
+    expected_hours: float | None
+
+    @classmethod
+    def of(cls, need: Need) -> "NeedFacts":
+        helpful = tuple(c for c in need.language_codes("helpful") if c != need.required_language)
+        household = tuple(c for c in need.language_codes("household")
+                          if c != need.required_language and c not in helpful)
+        return cls(need.required_language, need.required_level or 1, helpful, household, need.district_id,
+                   need.slots, need.expected_hours)
+
+
+def score_row(need: Need | NeedFacts, row, need_skill_ids: set[int], skill_names: dict[int, str],
+              words: Words | None = None) -> Candidate:
     """The score of one eligible volunteer and its reasons in plain words (no query)."""
-    from app.core.templating import language_name
-
+    w = words or Words()
+    need = need if isinstance(need, NeedFacts) else NeedFacts.of(need)
     comp: dict[str, float] = {}
     reasons: list[str] = []
     spoken = {}
@@ -190,61 +302,57 @@ def score_row(need: Need, row, need_skill_ids: set[int], skill_names: dict[int, 
             spoken[code] = int(level)
     if need.required_language and need.required_language in spoken:
         level = spoken[need.required_language]
-        comp["required_language"] = W_REQUIRED * (level - (need.required_level or 1))
-        reasons.append(str(_l("speaks %(language)s (%(level)s)", language=language_name(need.required_language),
-                              level=LanguageLevel(level).label)))
+        comp["required_language"] = W_REQUIRED * (level - need.required_level)
+        reasons.append(w.language(need.required_language, level))
     helpful = 0.0
-    for code in need.language_codes("helpful"):
-        if code in spoken and code != need.required_language:
+    for code in need.helpful:
+        if code in spoken:
             helpful += W_HELPFUL * spoken[code] / 4
-            reasons.append(str(_l("speaks %(language)s (%(level)s)", language=language_name(code),
-                                  level=LanguageLevel(spoken[code]).label)))
+            reasons.append(w.language(code, spoken[code]))
     if helpful:
         comp["helpful_languages"] = helpful
-    household = [c for c in need.language_codes("household")
-                 if c in spoken and c != need.required_language and c not in need.language_codes("helpful")]
+    household = [c for c in need.household if c in spoken]
     if household:
         comp["household_languages"] = W_HOUSEHOLD * len(household)
-        reasons.append(str(_l("speaks the family's language: %(languages)s",
-                              languages=", ".join(language_name(c) for c in household))))
-    own_skills = {int(x) for x in (row.skills or "").split(",") if x}
-    shared = sorted(own_skills & need_skill_ids)
+        reasons.append(w.text(N_("speaks the family's language: %(languages)s")) % {
+            "languages": ", ".join(w.language_name(c) for c in household)})
+    shared = sorted({int(x) for x in row.skills.split(",")} & need_skill_ids) if need_skill_ids and row.skills else []
     if shared:
         comp["skills"] = W_SKILL * len(shared)
         reasons.append(", ".join(skill_names.get(i, "") for i in shared))
     if need.district_id is not None and row.district_id is not None:
         if row.district_id == need.district_id:
             comp["district"] = W_SAME_DISTRICT
-            reasons.append(str(_l("lives in %(district)s", district=row.district_name)))
+            reasons.append(w.text(N_("lives in %(district)s")) % {"district": row.district_name})
         elif row.neighbour:
             comp["district"] = W_NEIGHBOUR
-            reasons.append(str(_l("lives next door in %(district)s", district=row.district_name)))
+            reasons.append(w.text(N_("lives next door in %(district)s")) % {"district": row.district_name})
         else:
             comp["district"] = -P_FURTHER
-            reasons.append(str(_l("lives further away in %(district)s", district=row.district_name)))
+            reasons.append(w.text(N_("lives further away in %(district)s")) % {"district": row.district_name})
     elif row.district_name:
-        reasons.append(str(_l("lives in %(district)s", district=row.district_name)))
+        reasons.append(w.text(N_("lives in %(district)s")) % {"district": row.district_name})
     if need.slots:
-        phrase = _slot_phrase(need.slots & (row.availability or 0))
+        phrase = w.slot(need.slots & (row.availability or 0))
         if phrase:
             reasons.append(phrase)
     load = int(row.pending or 0) + int(row.assigned or 0)
     comp["load"] = -P_LOAD * load
-    reasons.append(ngettext("%(num)d open assignment", "%(num)d open assignments", load) if load
-                   else str(_l("no open assignments")))
+    reasons.append(w.load(load))
     hours_done = float(row.activity_minutes or 0) / 60 + float(row.need_hours or 0)
     if row.hours_per_month:
         used = hours_done / row.hours_per_month
         comp["hours"] = -P_HOURS * min(used, 2.0)
         if need.expected_hours and hours_done + need.expected_hours > row.hours_per_month:
             comp["hours"] -= P_OVER
-        reasons.append(str(_l("%(done)s of %(offered)s hours this month", done=_num(hours_done),
-                              offered=row.hours_per_month)))
+        reasons.append(w.text(N_("%(done)s of %(offered)s hours this month")) % {
+            "done": w.number(hours_done), "offered": row.hours_per_month})
     present, absent = int(row.present or 0), int(row.absent or 0)
     if present + absent:
         rate = (present + 1) / (present + absent + 2)
         comp["reliability"] = W_RELIABLE * (2 * rate - 1)
-        reasons.append(str(_l("came to %(present)d of %(dates)d dates", present=present, dates=present + absent)))
+        reasons.append(w.text(N_("came to %(present)d of %(dates)d dates")) % {"present": present,
+                                                                             "dates": present + absent})
     score = round(BASE + sum(comp.values()), 2)
     return Candidate(user_id=row.id, name=row.name, score=score, reasons=reasons, components=comp,
                      email=row.email, locale=row.locale or "de", district=row.district_name,
@@ -270,10 +378,12 @@ def _has_request() -> bool:
     return has_request_context()
 
 
-def rank(need: Need, rows) -> list[Candidate]:
+def rank(need: Need, rows, words: Words | None = None) -> list[Candidate]:
+    words = words or Words()
     skill_ids = {s.id for s in need.skills}
     names = _skill_names(need)
-    ranked = [score_row(need, r, skill_ids, names) for r in rows]
+    facts = NeedFacts.of(need)
+    ranked = [score_row(facts, r, skill_ids, names, words) for r in rows]
     ranked.sort(key=lambda c: (-c.score, c.name, c.user_id))
     return ranked
 
@@ -295,13 +405,19 @@ def is_eligible(need: Need, user_id: int, now: datetime | None = None) -> Candid
 def score_candidates(need_ids: list[int], volunteer_limit: int | None = None,
                      now: datetime | None = None) -> dict[int, list[Candidate]]:
     """For each need: its candidates (hard conditions met), best first, with score and reasons —
-    plain data for the batch assignment's cost matrix. Two statements to load the needs, then
-    one per need."""
-    needs = db.session.scalars(select(Need).where(Need.id.in_(list(need_ids) or [-1]))
+    plain data for the batch assignment's cost matrix. Three statements whatever the number of
+    needs: the needs, their skills, and every fitting (need, volunteer) pair (`pairs`)."""
+    ids = list(need_ids)
+    needs = db.session.scalars(select(Need).where(Need.id.in_(ids or [-1]))
                                .options(selectinload(Need.skills))).all()
+    rows: dict[int, list] = {n.id: [] for n in needs}
+    if needs:
+        for row in db.session.execute(pairs([n.id for n in needs], now)):
+            rows[row.need_id].append(row)
     out: dict[int, list[Candidate]] = {}
+    words = Words()
     for need in needs:
-        ranked = rank(need, db.session.execute(eligible(need, now)).all())
+        ranked = rank(need, rows[need.id], words)
         out[need.id] = ranked[:volunteer_limit] if volunteer_limit else ranked
     return out
 
@@ -323,5 +439,5 @@ def partners_for(need: Need) -> list[Organisation]:
         .order_by(Organisation.name).limit(20)))
 
 
-__all__ = ["Candidate", "candidates_for", "eligible", "is_eligible", "partners_for", "rank",
+__all__ = ["Candidate", "candidates_for", "eligible", "is_eligible", "pairs", "partners_for", "rank",
            "register_weekly_contacts", "score_candidates", "weekly_cap"]

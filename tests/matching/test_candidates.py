@@ -219,6 +219,9 @@ def test_hard_conditions_never_violated(app, volunteers, spec):
             people.append((u.id, v))
         db.session.commit()
         got = {c.user_id for c in score_candidates([need.id])[need.id]}
+        from app.matching.candidates import candidates_for
+
+        assert {c.user_id for c in candidates_for(need, limit=None)} == got  # the page's query agrees
         for uid, v in people:
             speaks = dict(v["langs"])
             ok = (v["confirmed"] and v["contact"] and v["own_office"] and v["status"] == "active"
