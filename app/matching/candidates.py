@@ -406,12 +406,15 @@ def score_candidates(need_ids: list[int], volunteer_limit: int | None = None,
                      now: datetime | None = None) -> dict[int, list[Candidate]]:
     """For each need: its candidates (hard conditions met), best first, with score and reasons —
     plain data for the batch assignment's cost matrix. Three statements whatever the number of
-    needs: the needs, their skills, and every fitting (need, volunteer) pair (`pairs`)."""
+    needs: the needs, their skills, and every fitting (need, volunteer) pair (`pairs`; for a
+    single need its own `eligible` statement)."""
     ids = list(need_ids)
     needs = db.session.scalars(select(Need).where(Need.id.in_(ids or [-1]))
                                .options(selectinload(Need.skills))).all()
     rows: dict[int, list] = {n.id: [] for n in needs}
-    if needs:
+    if len(needs) == 1:  # one need: its own conditions filter before the facts are read
+        rows[needs[0].id] = db.session.execute(eligible(needs[0], now)).all()
+    elif needs:
         for row in db.session.execute(pairs([n.id for n in needs], now)):
             rows[row.need_id].append(row)
     out: dict[int, list[Candidate]] = {}

@@ -91,10 +91,23 @@ def _collect(user) -> list:
 
 
 def _erase(user, actor) -> None:
-    """Proposals to the person go; the needs stay (the office's record) without them."""
+    """Proposals to the person go; the needs stay (the office's record) without them: a need
+    they were matched to, or only proposed to, is open again (in the need's history)."""
+    from app.matching.services import set_state
+
+    affected = db.session.scalars(select(Need).where(
+        (Need.matched_user_id == user.id) | Need.id.in_(
+            select(Proposal.need_id).where(Proposal.user_id == user.id, Proposal.state == ProposalState.PENDING)))
+        ).all()
     db.session.execute(delete(Proposal).where(Proposal.user_id == user.id))
     db.session.execute(update(Need).where(Need.matched_user_id == user.id).values(matched_user_id=None)
                        .execution_options(synchronize_session=False))
+    for need in affected:
+        db.session.refresh(need)
+        pending = db.session.scalar(select(func.count(Proposal.id)).where(
+            Proposal.need_id == need.id, Proposal.state == ProposalState.PENDING))
+        if need.state == NeedState.MATCHED or (need.state == NeedState.PROPOSED and not pending):
+            set_state(actor, need, NeedState.OPEN, reason="account_deleted")
 
 
 register_section("matching", _l("Needs proposed to you and your assignments"), collect=_collect, erase=_erase,

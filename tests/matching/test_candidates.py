@@ -219,9 +219,10 @@ def test_hard_conditions_never_violated(app, volunteers, spec):
             people.append((u.id, v))
         db.session.commit()
         got = {c.user_id for c in score_candidates([need.id])[need.id]}
-        from app.matching.candidates import candidates_for
+        from app.matching.candidates import pairs
 
-        assert {c.user_id for c in candidates_for(need, limit=None)} == got  # the page's query agrees
+        in_batch = {r.id for r in db.session.execute(pairs([need.id]))}
+        assert in_batch == got  # the batch's statement and the single need's agree
         for uid, v in people:
             speaks = dict(v["langs"])
             ok = (v["confirmed"] and v["contact"] and v["own_office"] and v["status"] == "active"
@@ -229,3 +230,23 @@ def test_hard_conditions_never_violated(app, volunteers, spec):
                   and (not spec["slots"] or v["slots"] & spec["slots"])
                   and (spec["lang"] is None or speaks.get(spec["lang"], 0) >= spec["level"]))
             assert (uid in got) == bool(ok), (v, spec)
+
+
+def test_batch_equals_one_by_one(app, make, need):
+    from app.matching.candidates import score_candidates
+
+    office = make.office()
+    coordinator = make.coordinator(office)
+    for langs, slots in ((("ar", "native"),), ((1, "morning"),)), ((("fa", "good"),), ((3, "afternoon"),)), \
+            ((("ar", "basic"),), ((1, "morning"), (3, "afternoon"))):
+        make.full_volunteer(office, languages=langs, slots=slots)
+    needs = [need(office, coordinator, case_code="A", required_language="ar", required_level=2),
+             need(office, coordinator, case_code="B", timing="weekly", slots=1 << (3 * 3 + 1)),
+             need(office, coordinator, case_code="C", helpful_languages=["fa"])]
+    with app.app_context():
+        batch = score_candidates(needs)
+        for n in needs:
+            single = score_candidates([n])[n]
+            assert [(c.user_id, c.score, c.reasons) for c in batch[n]] == \
+                   [(c.user_id, c.score, c.reasons) for c in single]
+        assert len(batch[needs[0]]) == 1 and len(batch[needs[1]]) == 2 and len(batch[needs[2]]) == 3

@@ -194,3 +194,20 @@ def test_someone_else_cant_report_done(app, world, make):
         answer(link_token(db.session.get(Proposal, proposal_id)), True)
         with pytest.raises(NeedError):
             mark_done(user(app, stranger.id), need_id, 2.0)
+
+
+def test_deleting_the_account_reopens_its_needs(app, world):
+    from app.matching.models import Need, NeedState, Proposal
+    from app.matching.proposals import answer, link_token
+    from app.mydata.services import delete_account
+
+    office, coordinator, volunteer, need_id = world
+    proposal_id = _propose(app, coordinator, need_id, volunteer)
+    with app.app_context():
+        answer(link_token(db.session.get(Proposal, proposal_id)), True)
+    with app.app_context():
+        person = user(app, volunteer.id)
+        delete_account(person, person)
+        need = db.session.get(Need, need_id)
+        assert need.state == NeedState.OPEN and need.matched_user_id is None
+        assert db.session.scalar(select(func.count(Proposal.id))) == 0
