@@ -241,8 +241,8 @@ def set_state(actor, need: Need, new: NeedState, now: datetime | None = None, **
                 db.session.add(CheckIn(need_id=need.id, weeks=weeks, due_at=now + timedelta(weeks=weeks)))
     if new == NeedState.OPEN:
         need.matched_user_id, need.matched_at = None, None
-        db.session.execute(CheckIn.__table__.delete().where(CheckIn.need_id == need.id,
-                                                            CheckIn.sent_at.is_(None)))
+        # a new match starts the check-ins' clock again (the sent ones stay in the audit log)
+        db.session.execute(CheckIn.__table__.delete().where(CheckIn.need_id == need.id))
     db.session.flush()
     audit.record(actor, "need.state_changed", need, office_id=need.office_id, was=old.value, state=new.value,
                  **detail)

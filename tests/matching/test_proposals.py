@@ -211,3 +211,23 @@ def test_deleting_the_account_reopens_its_needs(app, world):
         need = db.session.get(Need, need_id)
         assert need.state == NeedState.OPEN and need.matched_user_id is None
         assert db.session.scalar(select(func.count(Proposal.id))) == 0
+
+
+def test_partnership_reopened_and_matched_again_gets_fresh_check_ins(app, make, need):
+    from app.matching.models import CheckIn, Proposal
+    from app.matching.proposals import answer, link_token, send_check_ins
+    from app.matching.services import reopen_need
+
+    office = make.office()
+    coordinator = make.coordinator(office)
+    first, second = make.full_volunteer(office), make.full_volunteer(office)
+    need_id = need(office, coordinator, ongoing=True)
+    with app.app_context():
+        answer(link_token(db.session.get(Proposal, _propose(app, coordinator, need_id, first))), True)
+        due = min(db.session.scalars(select(CheckIn.due_at)))
+        assert send_check_ins(due + timedelta(minutes=1)) == 1
+        reopen_need(user(app, coordinator.id), need_id)
+        assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+    with app.app_context():
+        answer(link_token(db.session.get(Proposal, _propose(app, coordinator, need_id, second))), True)
+        assert db.session.scalar(select(func.count(CheckIn.id)).where(CheckIn.sent_at.is_(None))) == 2
