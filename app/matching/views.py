@@ -245,11 +245,11 @@ def need_propose(need_id: int):
     try:
         prop.propose(current_user, need.id, user_id, form.shared_text.data)
     except svc.NeedError as exc:
-        for message in {**exc.errors, **exc.warnings}.values():
-            if "shared_text" in exc.errors:
-                form.shared_text.errors = [*form.shared_text.errors, str(exc.errors["shared_text"])]
-                break
-            flash(str(message), "error")
+        for key, message in exc.errors.items():
+            if key == "shared_text":
+                form.shared_text.errors = [*form.shared_text.errors, str(message)]
+            else:
+                flash(str(message), "error")
         return _detail(_need_or_404(need_id), propose_form=form, status=400)
     flash(_("Proposed. The volunteer got a mail with the request."), "success")
     return redirect(url_for("matching.need_detail", need_id=need.id))
