@@ -214,6 +214,11 @@ class Config:
     # `flask jobs run` from cron.
     JOBS_ENABLED = _bool("JOBS_ENABLED", True)
 
+    # Matching (app.matching): proposals a volunteer gets per 7 days at most (a hard condition of
+    # every candidate list), and days a volunteer has to answer a proposal.
+    MATCHING_WEEKLY_CAP = _int("MATCHING_WEEKLY_CAP", 3)
+    MATCHING_ANSWER_DAYS = _int("MATCHING_ANSWER_DAYS", 3)
+
     # Cached public activity pages and API answers (app.activities.cache). SimpleCache is per
     # process (correct with several workers: keys carry a version read from the database);
     # RedisCache with CACHE_REDIS_URL shares one cache between processes.

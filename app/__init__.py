@@ -86,6 +86,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     from app.offices import bp as offices_bp
     from app.people import bp as people_bp
     from app.roundtables import bp as roundtables_bp
+    from app.matching import bp as matching_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -96,6 +97,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.register_blueprint(mydata_bp)
     app.register_blueprint(activities_bp)
     app.register_blueprint(roundtables_bp)
+    app.register_blueprint(matching_bp)
 
     from app.activities.api import bp as api_bp
 

@@ -7,4 +7,5 @@ from app.offices.models import District, Office, SatelliteLocation  # noqa: F401
 from app.people import models as people_models  # noqa: F401
 from app.activities import models as activity_models  # noqa: F401
 from app.roundtables import models as roundtable_models  # noqa: F401
+from app.matching import models as matching_models  # noqa: F401
 from app.activities import cache as activity_cache  # noqa: F401  (the cache version table)

@@ -178,17 +178,26 @@ class HoursLine:
         return round(self.minutes / 60, 2)
 
 
-def hours_of(user_id: int, since: datetime | None = None, until: datetime | None = None) -> list[HoursLine]:
-    """A volunteer's hours per year and activity (one statement), newest year first."""
+def hours_select(user_id: int, since: datetime | None = None, until: datetime | None = None):
+    """SELECT (year, activity id, title, dates, minutes) of a volunteer's hours per year and
+    activity, unordered (for `hours_of`, and a UNION with other areas' hours)."""
     year = extract("year", Slot.starts_at)
-    stmt = (select(year, Activity.id, Activity.title, func.count(Signup.id), func.sum(minutes_given()))
+    stmt = (select(year.label("year"), Activity.id.label("key"), Activity.title.label("title"),
+                   func.count(Signup.id).label("dates"), func.sum(minutes_given()).label("minutes"))
             .join(Slot, Slot.id == Signup.slot_id).join(Activity, Activity.id == Slot.activity_id)
             .where(Signup.user_id == user_id, Signup.attendance == Attendance.PRESENT)
-            .group_by(year, Activity.id, Activity.title).order_by(year.desc(), Activity.title))
+            .group_by(year, Activity.id, Activity.title))
     if since is not None:
         stmt = stmt.where(Slot.starts_at >= since)
     if until is not None:
         stmt = stmt.where(Slot.starts_at < until)
+    return stmt
+
+
+def hours_of(user_id: int, since: datetime | None = None, until: datetime | None = None) -> list[HoursLine]:
+    """A volunteer's hours per year and activity (one statement), newest year first."""
+    stmt = hours_select(user_id, since, until)
+    stmt = stmt.order_by(stmt.selected_columns.year.desc(), Activity.title)
     return [HoursLine(int(r[0]), r[1], r[2], r[3], int(r[4] or 0)) for r in db.session.execute(stmt)]
 
 
@@ -214,5 +223,5 @@ def attendance_record(user_ids) -> dict[int, tuple[int, int]]:
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
-__all__ = ["HoursLine", "add_walk_in", "attendance_record", "hours_of", "mark", "may_keep_roster",
+__all__ = ["HoursLine", "add_walk_in", "attendance_record", "hours_of", "hours_select", "mark", "may_keep_roster",
            "minutes_given", "set_minutes", "set_newcomers", "unexcused_absences"]

@@ -43,11 +43,32 @@ class YearHours:
         return round(self.minutes / 60, 2)
 
 
+# Other areas add hours given outside activities (matching: needs reported done) with
+# `register_hours_source(fn)`: fn(user_id) -> a SELECT of the columns (year, key, title, dates,
+# minutes) like `attendance.hours_select`; "my hours" reads them all in one UNION ALL. Activities
+# imports no such area.
+HOURS_SOURCES: list = []
+
+
+def register_hours_source(fn):
+    if fn not in HOURS_SOURCES:
+        HOURS_SOURCES.append(fn)
+    return fn
+
+
 def my_hours(user_id: int) -> tuple[list[YearHours], int]:
-    """Per year (newest first) the activities with their hours, and all minutes (one statement)."""
+    """Per year (newest first) the activities (and the registered sources' lines) with their
+    hours, and all minutes (one statement)."""
+    from sqlalchemy import union_all
+
+    from app.activities.attendance import hours_select
+
+    parts = [hours_select(user_id)] + [fn(user_id) for fn in HOURS_SOURCES]
+    both = union_all(*parts).subquery("hours") if len(parts) > 1 else parts[0].subquery("hours")
+    rows = db.session.execute(select(both).order_by(both.c.year.desc(), both.c.title))
     years: dict[int, list[HoursLine]] = {}
-    for line in hours_of(user_id):
-        years.setdefault(line.year, []).append(line)
+    for r in rows:
+        years.setdefault(int(r[0]), []).append(HoursLine(int(r[0]), r[1], r[2], r[3], int(r[4] or 0)))
     result = [YearHours(y, lines) for y, lines in years.items()]
     return result, sum(y.minutes for y in result)
 
@@ -234,4 +255,4 @@ def threshold_page(viewer, page: int = 1, per_page: int = 50, now: datetime | No
 
 
 __all__ = ["Certificate", "CertificateLine", "ThresholdRow", "YearHours", "certificate", "certificate_pdf",
-           "hours_text", "my_hours", "record_issue", "threshold_page"]
+           "hours_text", "my_hours", "record_issue", "register_hours_source", "threshold_page"]

@@ -82,11 +82,28 @@ def shift_mask(slot: Slot) -> int:
     return mask
 
 
+# Other areas' contacts that count against the same weekly cap (matching's proposals):
+# fn(user_id_column, since) -> a correlated scalar SQL count. Registered at import time by the
+# area that owns them (activities knows no later area).
+WEEKLY_CONTACT_COUNTS: list = []
+
+
+def register_weekly_contacts(fn):
+    if fn not in WEEKLY_CONTACT_COUNTS:
+        WEEKLY_CONTACT_COUNTS.append(fn)
+    return fn
+
+
 def recent_invites(user_id_column, now: datetime):
-    """SQL: this person's urgent invites of the last 7 days (the weekly cap counts them)."""
-    return (select(func.count(UrgentInvite.id)).where(UrgentInvite.user_id == user_id_column,
-                                                      UrgentInvite.sent_at > now - timedelta(days=7))
-            .correlate_except(UrgentInvite).scalar_subquery())
+    """SQL: this person's urgent invites of the last 7 days plus what other areas registered
+    (matching's proposals) — what the weekly cap counts."""
+    since = now - timedelta(days=7)
+    total = (select(func.count(UrgentInvite.id)).where(UrgentInvite.user_id == user_id_column,
+                                                       UrgentInvite.sent_at > since)
+             .correlate_except(UrgentInvite).scalar_subquery())
+    for fn in WEEKLY_CONTACT_COUNTS:
+        total = total + fn(user_id_column, since)
+    return total
 
 
 def _eligible(slot: Slot, role: Role, activity: Activity, now: datetime):

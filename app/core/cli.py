@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Callable
 
 import click
 from flask import Flask
@@ -78,6 +79,15 @@ def jobs_run(name: str | None, force: bool):
         raise SystemExit(1)
 
 
+# Areas add their reference data with `register_reference_loader(name, fn)` (core imports no area).
+REFERENCE_LOADERS: list[tuple[str, "Callable[[], object]"]] = []
+
+
+def register_reference_loader(name: str, fn) -> None:
+    if all(n != name for n, _ in REFERENCE_LOADERS):
+        REFERENCE_LOADERS.append((name, fn))
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
 
@@ -89,6 +99,8 @@ def register_cli(app: Flask) -> None:
 
         click.echo(f"reference data: {load_reference_data()}")
         click.echo(f"people lists and consent texts: {load_people_reference()}")
+        for name, loader in REFERENCE_LOADERS:
+            click.echo(f"{name}: {loader()}")
 
     @app.cli.command("purge-used-links")
     @click.option("--days", default=30, show_default=True, help="Keep spent link ids this long.")

@@ -34,7 +34,7 @@ EXEMPT = {
     "mydata.my_data", "mydata.download", "mydata.delete_account", "mydata.goodbye",
     # Mailed links with a deadline (a held place, a hand-over): answering them must not wait
     # behind a new text to read — a POST sent away to the renewal page would lose the answer.
-    "activities.offer", "activities.handover", "activities.urgent",
+    "activities.offer", "activities.handover", "activities.urgent", "matching.answer",
 }
 
 

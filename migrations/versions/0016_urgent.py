@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_urgent'
-down_revision = '0014_public'
+down_revision = '0015_matching'
 branch_labels = None
 depends_on = None
 

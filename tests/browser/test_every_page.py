@@ -42,7 +42,8 @@ STAFF = {"offices.list_offices", "offices.show_office", "mail.messages", "mail.m
          "people.directory_list", "people.volunteer_page", "people.directory_print", "audit.log",
          "activities.issue_certificate", "activities.ehrenamtskarte",
          "activities.shift_import",  # the office's coordinators only; partner contacts too get 403
-         "activities.office_attendance_export"}  # the form; with ?fmt= the file (tests/activities/test_yearly_export.py)
+         "activities.office_attendance_export",  # the form; with ?fmt= the file (tests/activities/test_yearly_export.py)
+         "matching.board", "matching.need_new", "matching.need_detail", "matching.need_edit"}
 ADMIN = {"offices.new_office", "offices.edit_office", "offices.new_satellite", "offices.edit_satellite",
          "accounts.admin_users", "accounts.admin_user", "mail.outbox", "mail.templates",
          "mail.edit_template", "people.admin_list", "people.admin_list_item", "people.consent_texts",
@@ -135,6 +136,13 @@ def build_world(make, app) -> dict:
         db.session.add(signup)
         db.session.commit()
         signup_id = signup.id
+        from app.matching.services import NeedData, record_need
+        from app.people.models import ChoiceItem as Item
+
+        category = db.session.scalar(select(Item.id).where(Item.list_name == Item.NEED_CATEGORIES))
+        need_id = record_need(db.session.get(User, coordinator.id), NeedData(
+            office_id=north.id, category_id=category, case_code="HH-2027-001", district_id=north.district_ids[0],
+            helpful_languages=["ar"], description="Begleitung zur Ausländerbehörde")).id
     from app.people.profiles import SECTIONS
 
     users = {"unconfirmed": unconfirmed, "no_profile": no_profile, "volunteer": volunteer,
@@ -146,7 +154,7 @@ def build_world(make, app) -> dict:
               "purpose": ["contact"], "version": [1], "section": list(SECTIONS),
               "kind": ["colleague_invited"], "locale": ["de"],
               "date_id": activity.date_ids, "role_id": activity.role_ids, "slot_id": [activity.slot],
-              "signup_id": [signup_id], "handover_id": [0]}
+              "signup_id": [signup_id], "handover_id": [0], "need_id": [need_id]}
     return {"users": users, "values": values, "no_profile_id": no_profile.id}
 
 

@@ -1,0 +1,446 @@
+"""Candidates for a need: hard conditions in SQL, a score with plain-word reasons in Python.
+
+Hard conditions (never violated, all in one statement): contactable (`contactable_volunteers()`:
+confirmed, active account, `contact` consent given — a withdrawal counts from its commit),
+profile status active, working with the need's office, not proposed for this need before, the
+required language at its minimum level (`level >= n`), free at the need's time
+(`availability & slots != 0`; a flexible need fits any time) and fewer than MATCHING_WEEKLY_CAP
+proposals (and other contacts areas register) in the last 7 days.
+
+The same statement brings what the score needs per row — district and whether it neighbours the
+need's, languages and skills aggregated as strings, open proposals and assignments, hours this
+month, attendance — so scoring runs over the returned rows without another query."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from flask import current_app
+from flask_babel import ngettext
+from sqlalchemy import Select, String, and_, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.activities.attendance import minutes_given
+from app.activities.models import Attendance, Signup, Slot
+from app.activities.series import local_to_utc, utc_to_local
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.matching.models import DistrictNeighbour, Need, NeedState, Proposal, ProposalState
+from app.offices.models import District
+from app.people.models import (DAY_PART_LABELS, DAY_PARTS, LanguageLevel, Organisation, OrganisationState,
+                               VolunteerLanguage, VolunteerProfile, VolunteerStatus, organisation_districts,
+                               organisation_need_categories, volunteer_offices, volunteer_skills)
+from app.people.services import contactable_volunteers
+
+def N_(msgid: str) -> str:
+    """Marks a msgid for extraction; translated later, once per call (Words)."""
+    return msgid
+
+
+# Weights of the score (higher is better); the reasons say the same in words.
+BASE = 50.0
+W_REQUIRED = 6.0  # the required language, per level above the minimum
+W_HELPFUL = 10.0  # a helpful language, scaled by level
+W_HOUSEHOLD = 8.0  # a language the household speaks
+W_SKILL = 8.0
+W_SAME_DISTRICT = 15.0
+W_NEIGHBOUR = 8.0
+P_FURTHER = 5.0
+P_LOAD = 6.0  # per open proposal or assignment: spreads the work
+P_HOURS = 12.0  # at the monthly hours offered; proportionally below
+P_OVER = 6.0  # the need's hours would go beyond what is left this month
+W_RELIABLE = 10.0  # attendance record, -W..+W
+
+# Other areas' contacts that count against the weekly cap (urgent calls): fn(since) -> a SELECT
+# of one column `user_id`, one row per contact since then. Registered at import time.
+WEEKLY_CONTACT_SOURCES: list[Callable[[datetime], Select]] = []
+
+
+def register_weekly_contacts(fn: Callable[[datetime], Select]) -> Callable[[datetime], Select]:
+    if fn not in WEEKLY_CONTACT_SOURCES:
+        WEEKLY_CONTACT_SOURCES.append(fn)
+    return fn
+
+
+@dataclass
+class Candidate:
+    user_id: int
+    name: str
+    score: float
+    reasons: list[str]
+    components: dict[str, float] = field(default_factory=dict)
+    email: str = ""
+    locale: str = "de"
+    district: str | None = None
+    hours_per_month: int | None = None
+    hours_this_month: float = 0.0
+    open_load: int = 0
+
+    @property
+    def remaining_hours(self) -> float | None:
+        """Hours left this month of what the volunteer offered (None: no number given)."""
+        if self.hours_per_month is None:
+            return None
+        return max(0.0, self.hours_per_month - self.hours_this_month)
+
+
+def weekly_cap() -> int:
+    return int(current_app.config.get("MATCHING_WEEKLY_CAP", 3))
+
+
+def month_start(now: datetime) -> datetime:
+    local = utc_to_local(now)
+    from datetime import time
+
+    return local_to_utc(local.date().replace(day=1), time(0))
+
+
+def _contacts_since(since: datetime):
+    parts = [select(Proposal.user_id.label("user_id")).where(Proposal.created_at >= since)]
+    parts += [fn(since) for fn in WEEKLY_CONTACT_SOURCES]
+    return union_all(*parts).subquery("contacts") if len(parts) > 1 else parts[0].subquery("contacts")
+
+
+def eligible(need: Need, now: datetime | None = None, *, name: str | None = None,
+             user_ids: list[int] | None = None) -> Select:
+    """SELECT of every volunteer meeting the need's hard conditions, with the facts for the score."""
+    now = now or utcnow()
+    week_ago = now - timedelta(days=7)
+    contacts = _contacts_since(week_ago)
+    recent = (select(func.count()).select_from(contacts).where(contacts.c.user_id == User.id)
+              .correlate(User).scalar_subquery())
+    stmt = (contactable_volunteers()
+            .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+            .where(VolunteerProfile.status == VolunteerStatus.ACTIVE,
+                   exists().where(volunteer_offices.c.user_id == User.id,
+                                  volunteer_offices.c.office_id == need.office_id),
+                   ~exists().where(Proposal.need_id == need.id, Proposal.user_id == User.id),
+                   recent < weekly_cap()))
+    if need.matched_user_id is not None:
+        stmt = stmt.where(User.id != need.matched_user_id)
+    if need.slots:
+        stmt = stmt.where(VolunteerProfile.availability.op("&")(need.slots) != 0)
+    if need.required_language:
+        stmt = stmt.where(exists().where(VolunteerLanguage.user_id == User.id,
+                                         VolunteerLanguage.code == need.required_language,
+                                         VolunteerLanguage.level >= (need.required_level or 1)))
+    if name:
+        pattern = "%" + name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(func.lower(User.name).like(pattern, escape="\\"),
+                              func.lower(User.email).like(pattern, escape="\\")))
+    if user_ids is not None:
+        stmt = stmt.where(User.id.in_(user_ids or [-1]))
+    return stmt.add_columns(*_facts(need, now))
+
+
+def _facts(need: Need, now: datetime) -> list:
+    if need.district_id is not None:
+        neighbour = exists().where(DistrictNeighbour.district_id == need.district_id,
+                                   DistrictNeighbour.neighbour_id == VolunteerProfile.district_id)
+    else:
+        neighbour = literal(False)
+    return [*_user_facts(now), neighbour.label("neighbour")]
+
+
+def _user_facts(now: datetime) -> list:
+    """Per volunteer (correlated to User / VolunteerProfile): what the score needs."""
+    since = month_start(now)
+    langs = (select(func.aggregate_strings(VolunteerLanguage.code + ":" + cast(VolunteerLanguage.level, String), ","))
+             .where(VolunteerLanguage.user_id == User.id).correlate(User).scalar_subquery())
+    skills = (select(func.aggregate_strings(cast(volunteer_skills.c.item_id, String), ","))
+              .where(volunteer_skills.c.user_id == User.id).correlate(User).scalar_subquery())
+    district_name = (select(District.name).where(District.id == VolunteerProfile.district_id)
+                     .correlate(VolunteerProfile).scalar_subquery())
+    pending = (select(func.count(Proposal.id)).where(Proposal.user_id == User.id,
+                                                     Proposal.state == ProposalState.PENDING)
+               .correlate(User).scalar_subquery())
+    assigned = (select(func.count(Need.id)).where(Need.matched_user_id == User.id, Need.state == NeedState.MATCHED)
+                .correlate(User).scalar_subquery())
+    activity_minutes = (select(func.coalesce(func.sum(minutes_given()), 0))
+                        .select_from(Signup).join(Slot, Slot.id == Signup.slot_id)
+                        .where(Signup.user_id == User.id, Slot.starts_at >= since, Slot.starts_at < now)
+                        .correlate(User).scalar_subquery())
+    need_hours = (select(func.coalesce(func.sum(Need.hours_given), 0.0))
+                  .where(Need.matched_user_id == User.id, Need.state == NeedState.DONE, Need.done_at >= since)
+                  .correlate(User).scalar_subquery())
+    present = (select(func.count(Signup.id)).where(Signup.user_id == User.id, Signup.attendance == Attendance.PRESENT)
+               .correlate(User).scalar_subquery())
+    absent = (select(func.count(Signup.id)).where(Signup.user_id == User.id, Signup.attendance == Attendance.ABSENT)
+              .correlate(User).scalar_subquery())
+    return [VolunteerProfile.district_id, district_name.label("district_name"),
+            VolunteerProfile.availability, VolunteerProfile.hours_per_month, langs.label("langs"),
+            skills.label("skills"), pending.label("pending"), assigned.label("assigned"),
+            activity_minutes.label("activity_minutes"), need_hours.label("need_hours"),
+            present.label("present"), absent.label("absent")]
+
+
+def pairs(need_ids: list[int], now: datetime | None = None) -> Select:
+    """One statement for many needs: (need id, volunteer facts) for every pair that meets every
+    hard condition. The need-independent conditions and the facts are computed once per
+    volunteer (a CTE over the needs' offices); the need's own conditions are the join."""
+    now = now or utcnow()
+    contacts = _contacts_since(now - timedelta(days=7))
+    recent = (select(func.count()).select_from(contacts).where(contacts.c.user_id == User.id)
+              .correlate(User).scalar_subquery())
+    offices = select(Need.office_id).where(Need.id.in_(need_ids)).distinct()
+    pool = (contactable_volunteers()
+            .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+            .where(VolunteerProfile.status == VolunteerStatus.ACTIVE,
+                   exists().where(volunteer_offices.c.user_id == User.id, volunteer_offices.c.office_id.in_(offices)),
+                   recent < weekly_cap())
+            .add_columns(*_user_facts(now))).cte("pool").prefix_with("MATERIALIZED")
+    fits = [
+        exists().where(volunteer_offices.c.user_id == pool.c.id, volunteer_offices.c.office_id == Need.office_id),
+        ~exists().where(Proposal.need_id == Need.id, Proposal.user_id == pool.c.id),
+        or_(Need.matched_user_id.is_(None), Need.matched_user_id != pool.c.id),
+        or_(Need.slots == 0, pool.c.availability.op("&")(Need.slots) != 0),
+        or_(Need.required_language.is_(None),
+            exists().where(VolunteerLanguage.user_id == pool.c.id, VolunteerLanguage.code == Need.required_language,
+                           VolunteerLanguage.level >= func.coalesce(Need.required_level, 1))),
+    ]
+    neighbour = exists().where(DistrictNeighbour.district_id == Need.district_id,
+                               DistrictNeighbour.neighbour_id == pool.c.district_id)
+    return (select(Need.id.label("need_id"), *pool.c, neighbour.label("neighbour"))
+            .select_from(Need).join(pool, and_(*fits)).where(Need.id.in_(need_ids)))
+
+
+class Words:
+    """The reasons' words in the current language, each translated and formatted once per call
+    (a batch scores tens of thousands of pairs: gettext and Babel per reason would dominate)."""
+
+    def __init__(self) -> None:
+        from flask_babel import gettext
+
+        self._ = gettext
+        self._cache: dict = {}
+
+    def text(self, msgid: str) -> str:
+        key = ("t", msgid)
+        if key not in self._cache:
+            self._cache[key] = self._(msgid)
+        return self._cache[key]
+
+    def language(self, code: str, level: int) -> str:
+        key = ("l", code, level)
+        if key not in self._cache:
+            from app.core.templating import language_name
+
+            self._cache[key] = self.text(N_("speaks %(language)s (%(level)s)")) % {
+                "language": language_name(code), "level": LanguageLevel(level).label}
+        return self._cache[key]
+
+    def language_name(self, code: str) -> str:
+        key = ("n", code)
+        if key not in self._cache:
+            from app.core.templating import language_name
+
+            self._cache[key] = language_name(code)
+        return self._cache[key]
+
+    def slot(self, bits: int) -> str | None:
+        key = ("s", bits)
+        if key not in self._cache:
+            from app.core.templating import weekday_name
+
+            phrase = None
+            for day in range(7):
+                for part in range(3):
+                    if phrase is None and bits & (1 << (day * 3 + part)):
+                        phrase = self.text(N_("free on %(day)s, %(part)s")) % {
+                            "day": weekday_name(day), "part": str(DAY_PART_LABELS[DAY_PARTS[part]])}
+            self._cache[key] = phrase
+        return self._cache[key]
+
+    def load(self, n: int) -> str:
+        key = ("o", n)
+        if key not in self._cache:
+            self._cache[key] = (ngettext("%(num)d open assignment", "%(num)d open assignments", n) if n
+                                else self.text(N_("no open assignments")))
+        return self._cache[key]
+
+    def number(self, value: float) -> str:
+        key = ("d", round(value, 1))
+        if key not in self._cache:
+            self._cache[key] = _num(value)
+        return self._cache[key]
+
+
+@dataclass(frozen=True)
+class NeedFacts:
+    """What the score reads of a need, read once per need (not per candidate)."""
+
+    required_language: str | None
+    required_level: int
+    helpful: tuple[str, ...]
+    household: tuple[str, ...]
+    district_id: int | None
+    slots: int
+    expected_hours: float | None
+
+    @classmethod
+    def of(cls, need: Need) -> "NeedFacts":
+        helpful = tuple(c for c in need.language_codes("helpful") if c != need.required_language)
+        household = tuple(c for c in need.language_codes("household")
+                          if c != need.required_language and c not in helpful)
+        return cls(need.required_language, need.required_level or 1, helpful, household, need.district_id,
+                   need.slots, need.expected_hours)
+
+
+def score_row(need: Need | NeedFacts, row, need_skill_ids: set[int], skill_names: dict[int, str],
+              words: Words | None = None) -> Candidate:
+    """The score of one eligible volunteer and its reasons in plain words (no query)."""
+    w = words or Words()
+    need = need if isinstance(need, NeedFacts) else NeedFacts.of(need)
+    comp: dict[str, float] = {}
+    reasons: list[str] = []
+    spoken = {}
+    for part in (row.langs or "").split(","):
+        if ":" in part:
+            code, level = part.split(":", 1)
+            spoken[code] = int(level)
+    if need.required_language and need.required_language in spoken:
+        level = spoken[need.required_language]
+        comp["required_language"] = W_REQUIRED * (level - need.required_level)
+        reasons.append(w.language(need.required_language, level))
+    helpful = 0.0
+    for code in need.helpful:
+        if code in spoken:
+            helpful += W_HELPFUL * spoken[code] / 4
+            reasons.append(w.language(code, spoken[code]))
+    if helpful:
+        comp["helpful_languages"] = helpful
+    household = [c for c in need.household if c in spoken]
+    if household:
+        comp["household_languages"] = W_HOUSEHOLD * len(household)
+        reasons.append(w.text(N_("speaks the family's language: %(languages)s")) % {
+            "languages": ", ".join(w.language_name(c) for c in household)})
+    shared = sorted({int(x) for x in row.skills.split(",")} & need_skill_ids) if need_skill_ids and row.skills else []
+    if shared:
+        comp["skills"] = W_SKILL * len(shared)
+        reasons.append(", ".join(skill_names.get(i, "") for i in shared))
+    if need.district_id is not None and row.district_id is not None:
+        if row.district_id == need.district_id:
+            comp["district"] = W_SAME_DISTRICT
+            reasons.append(w.text(N_("lives in %(district)s")) % {"district": row.district_name})
+        elif row.neighbour:
+            comp["district"] = W_NEIGHBOUR
+            reasons.append(w.text(N_("lives next door in %(district)s")) % {"district": row.district_name})
+        else:
+            comp["district"] = -P_FURTHER
+            reasons.append(w.text(N_("lives further away in %(district)s")) % {"district": row.district_name})
+    elif row.district_name:
+        reasons.append(w.text(N_("lives in %(district)s")) % {"district": row.district_name})
+    if need.slots:
+        phrase = w.slot(need.slots & (row.availability or 0))
+        if phrase:
+            reasons.append(phrase)
+    load = int(row.pending or 0) + int(row.assigned or 0)
+    comp["load"] = -P_LOAD * load
+    reasons.append(w.load(load))
+    hours_done = float(row.activity_minutes or 0) / 60 + float(row.need_hours or 0)
+    if row.hours_per_month:
+        used = hours_done / row.hours_per_month
+        comp["hours"] = -P_HOURS * min(used, 2.0)
+        if need.expected_hours and hours_done + need.expected_hours > row.hours_per_month:
+            comp["hours"] -= P_OVER
+        reasons.append(w.text(N_("%(done)s of %(offered)s hours this month")) % {
+            "done": w.number(hours_done), "offered": row.hours_per_month})
+    present, absent = int(row.present or 0), int(row.absent or 0)
+    if present + absent:
+        rate = (present + 1) / (present + absent + 2)
+        comp["reliability"] = W_RELIABLE * (2 * rate - 1)
+        reasons.append(w.text(N_("came to %(present)d of %(dates)d dates")) % {"present": present,
+                                                                             "dates": present + absent})
+    score = round(BASE + sum(comp.values()), 2)
+    return Candidate(user_id=row.id, name=row.name, score=score, reasons=reasons, components=comp,
+                     email=row.email, locale=row.locale or "de", district=row.district_name,
+                     hours_per_month=row.hours_per_month, hours_this_month=round(hours_done, 2), open_load=load)
+
+
+def _num(value: float) -> str:
+    from flask_babel import format_decimal
+
+    return format_decimal(round(value, 1), format="#,##0.#")
+
+
+def _skill_names(need: Need) -> dict[int, str]:
+    from flask_babel import get_locale
+
+    locale = str(get_locale() or "de") if _has_request() else "de"
+    return {s.id: s.label(locale) for s in need.skills}
+
+
+def _has_request() -> bool:
+    from flask import has_request_context
+
+    return has_request_context()
+
+
+def rank(need: Need, rows, words: Words | None = None) -> list[Candidate]:
+    words = words or Words()
+    skill_ids = {s.id for s in need.skills}
+    names = _skill_names(need)
+    facts = NeedFacts.of(need)
+    ranked = [score_row(facts, r, skill_ids, names, words) for r in rows]
+    ranked.sort(key=lambda c: (-c.score, c.name, c.user_id))
+    return ranked
+
+
+def candidates_for(need: Need, *, name: str | None = None, limit: int | None = 50,
+                   now: datetime | None = None) -> list[Candidate]:
+    """The ranked candidates of one need (one statement; `need.skills` loaded before)."""
+    rows = db.session.execute(eligible(need, now, name=name)).all()
+    ranked = rank(need, rows)
+    return ranked[:limit] if limit else ranked
+
+
+def is_eligible(need: Need, user_id: int, now: datetime | None = None) -> Candidate | None:
+    """The volunteer as a candidate of the need, or None if a hard condition fails."""
+    rows = db.session.execute(eligible(need, now, user_ids=[user_id])).all()
+    return rank(need, rows)[0] if rows else None
+
+
+def score_candidates(need_ids: list[int], volunteer_limit: int | None = None,
+                     now: datetime | None = None) -> dict[int, list[Candidate]]:
+    """For each need: its candidates (hard conditions met), best first, with score and reasons —
+    plain data for the batch assignment's cost matrix. Three statements whatever the number of
+    needs: the needs, their skills, and every fitting (need, volunteer) pair (`pairs`; for a
+    single need its own `eligible` statement)."""
+    ids = list(need_ids)
+    needs = db.session.scalars(select(Need).where(Need.id.in_(ids or [-1]))
+                               .options(selectinload(Need.skills))).all()
+    rows: dict[int, list] = {n.id: [] for n in needs}
+    if len(needs) == 1:  # one need: its own conditions filter before the facts are read
+        rows[needs[0].id] = db.session.execute(eligible(needs[0], now)).all()
+    elif needs:
+        for row in db.session.execute(pairs([n.id for n in needs], now)):
+            rows[row.need_id].append(row)
+    out: dict[int, list[Candidate]] = {}
+    words = Words()
+    for need in needs:
+        ranked = rank(need, rows[need.id], words)
+        out[need.id] = ranked[:volunteer_limit] if volunteer_limit else ranked
+    return out
+
+
+def partners_for(need: Need) -> list[Organisation]:
+    """Approved partner organisations that take on the need's category in its district (or, for
+    a need without district, in one of the office's districts). One statement."""
+    if need.district_id is not None:
+        in_district = organisation_districts.c.district_id == need.district_id
+    else:
+        in_district = organisation_districts.c.district_id.in_(
+            select(District.id).where(District.office_id == need.office_id))
+    return list(db.session.scalars(
+        select(Organisation).where(
+            Organisation.state == OrganisationState.APPROVED,
+            exists().where(organisation_need_categories.c.organisation_id == Organisation.id,
+                           organisation_need_categories.c.item_id == need.category_id),
+            exists().where(organisation_districts.c.organisation_id == Organisation.id, in_district))
+        .order_by(Organisation.name).limit(20)))
+
+
+__all__ = ["Candidate", "candidates_for", "eligible", "is_eligible", "pairs", "partners_for", "rank",
+           "register_weekly_contacts", "score_candidates", "weekly_cap"]
