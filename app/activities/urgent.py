@@ -3,12 +3,15 @@ the activity's office asks the best-fitting N free volunteers only — not every
 
 Who can be asked (hard conditions, all in SQL): contactable volunteers
 (`app.people.services.contactable_volunteers`: confirmed, active, contact consent given — a
-withdrawal counts from its commit), introduced or active, working with the activity's office,
-meeting the role's requirements (language at its level, skill), free at that time (their weekly
-grid covers the shift; not on an overlapping date), not on this slot already, not asked for it
-before, and under the weekly cap of proposals and urgent calls (`MATCHING_WEEKLY_CAP`, default 3;
-here the urgent invites of the last 7 days count — the matching area's proposals join at merge).
-They are ranked like "For me" (`app.activities.forme.score`), fewer recent calls first on a tie.
+withdrawal counts from its commit), status active (as for matching proposals), working with the
+activity's office, meeting the role's requirements (language at its level, skill), free at that
+time (their weekly grid overlaps the shift; not on an overlapping date), not on this slot already,
+not asked for it before, and under the weekly cap of proposals and urgent calls together
+(`MATCHING_WEEKLY_CAP`, default 3: the urgent invites of the last 7 days and what other areas
+register — matching's proposals, app.matching.caps). They are ranked like "For me"
+(`app.activities.forme.score`), fewer recent calls first on a tie. Whoever answers "yes" is
+checked again under the slot's lock (consent, status, office, requirements): a withdrawal between
+the mail and the answer counts.
 
 Each invite mails a signed, single-use link (purpose `activity-urgent`). Its page (no log-in)
 shows the shift; the button takes the place under the slot's lock (`signup._lock`), so capacity
@@ -48,7 +51,7 @@ from app.people.services import contactable_volunteers
 PURPOSE = "activity-urgent"
 MAX_INVITES = 30  # at most this many people per call
 DEFAULT_INVITES = 5
-POOL_LIMIT = 2000  # candidates scored in Python at most (after the SQL conditions)
+POOL_LIMIT = 20000  # candidates scored in Python at most (after the SQL conditions): all of an office's
 LINK_DAYS = 14  # a link lives at most this long (spent ids are kept 30 days); the date ends it anyway
 
 
@@ -106,6 +109,29 @@ def recent_invites(user_id_column, now: datetime):
     return total
 
 
+def _fits(stmt, role: Role, activity: Activity):
+    """The conditions of the person themselves: consent (in `stmt`), status, office, requirements."""
+    stmt = (stmt.join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+            .join(volunteer_offices, and_(volunteer_offices.c.user_id == User.id,
+                                          volunteer_offices.c.office_id == activity.office_id))
+            .where(VolunteerProfile.status == VolunteerStatus.ACTIVE))
+    if role.required_language:
+        stmt = stmt.where(exists().where(
+            VolunteerLanguage.user_id == User.id, VolunteerLanguage.code == role.required_language,
+            VolunteerLanguage.level >= int(role.required_level or LanguageLevel.BASIC)))
+    if role.required_skill_id:
+        stmt = stmt.where(exists().where(volunteer_skills.c.user_id == User.id,
+                                         volunteer_skills.c.item_id == role.required_skill_id))
+    return stmt
+
+
+def still_fits(user_id: int, role: Role, activity: Activity) -> bool:
+    """At the answer: the person may still be asked (consent not withdrawn, still active, still
+    with the office, still meeting the role's requirements)."""
+    return db.session.scalar(_fits(contactable_volunteers(), role, activity).where(User.id == user_id)
+                             .limit(1)) is not None
+
+
 def _eligible(slot: Slot, role: Role, activity: Activity, now: datetime):
     """SELECT (user_id, email, name, locale, recent invites) of everyone who may be asked."""
     on_slot = exists().where(Signup.slot_id == slot.id, Signup.user_id == User.id, Signup.state.in_(ACTIVE))
@@ -116,20 +142,9 @@ def _eligible(slot: Slot, role: Role, activity: Activity, now: datetime):
     asked = exists().where(UrgentInvite.user_id == User.id, UrgentInvite.call_id == UrgentCall.id,
                            UrgentCall.slot_id == slot.id)
     recent = recent_invites(User.id, now)
-    stmt = (contactable_volunteers().add_columns(recent.label("recent"))
-            .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
-            .join(volunteer_offices, and_(volunteer_offices.c.user_id == User.id,
-                                          volunteer_offices.c.office_id == activity.office_id))
-            .where(VolunteerProfile.status.in_((VolunteerStatus.ACTIVE, VolunteerStatus.INTRODUCED)),
-                   VolunteerProfile.availability.op("&")(shift_mask(slot)) != 0,
+    stmt = (_fits(contactable_volunteers().add_columns(recent.label("recent")), role, activity)
+            .where(VolunteerProfile.availability.op("&")(shift_mask(slot)) != 0,
                    ~on_slot, ~busy, ~asked, recent < weekly_cap()))
-    if role.required_language:
-        stmt = stmt.where(exists().where(
-            VolunteerLanguage.user_id == User.id, VolunteerLanguage.code == role.required_language,
-            VolunteerLanguage.level >= int(role.required_level or LanguageLevel.BASIC)))
-    if role.required_skill_id:
-        stmt = stmt.where(exists().where(volunteer_skills.c.user_id == User.id,
-                                         volunteer_skills.c.item_id == role.required_skill_id))
     return stmt.order_by(recent, User.id).limit(POOL_LIMIT)
 
 
@@ -258,6 +273,14 @@ def send_call(actor, slot_id: int, places: int, invite_count: int, now: datetime
         if open_call(slot.id) is not None:
             raise SignupError("already", _l("An urgent call for this date is still open. End it first."))
         chosen = rank_for_slot(slot.id, invite_count, now)
+        if chosen:
+            # The weekly cap again, with the chosen people's rows locked (in id order, as
+            # matching's proposals lock them): two requests at once can't both take a last turn.
+            ids = [c.user_id for c in chosen]
+            db.session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update())
+            under = set(db.session.scalars(select(User.id).where(User.id.in_(ids),
+                                                                 recent_invites(User.id, now) < weekly_cap())))
+            chosen = [c for c in chosen if c.user_id in under]
         if not chosen:
             raise SignupError("nobody", _l("Nobody who fits is free at that time (or they were asked too often "
                                            "this week)."))
@@ -368,6 +391,11 @@ def accept(token: str, now: datetime | None = None) -> Signup:
         problem = _closed_problem(slot, role, date, activity, now)
         if problem:
             raise SignupError("closed", problem)
+        if not still_fits(person.id, role, activity):
+            invite.outcome, invite.answered_at = UrgentOutcome.TOO_LATE, now
+            db.session.commit()
+            raise SignupError("no_longer", _l("This call is no longer open for you: your profile or your "
+                                              "consents changed since we asked. Thank you all the same!"))
         existing = _existing(slot.id, person.id)
         if existing is not None and existing.state in HOLDING:
             raise SignupError("already_there", _l("You already have a place on this date."))

@@ -116,8 +116,11 @@ def urgent_take(token: str):
         except SignupError as exc:
             return _problem(exc)
         return render_template(TAKE_TEMPLATE, invite=invite, slot=invite.call.slot, problem=None, done=None)
+    answer = request.form.get("answer")
+    if answer not in ("accept", "decline"):
+        abort(400)  # only the page's two buttons answer: nothing else takes a place
     try:
-        if request.form.get("answer") == "decline":
+        if answer == "decline":
             invite = services.decline(token)
             return render_template(TAKE_TEMPLATE, invite=invite, slot=invite.call.slot, problem=None,
                                    done="declined")
@@ -131,6 +134,6 @@ def _problem(exc: SignupError):
     """A clear page: "already taken" and "answered already" are answers (200), a broken or
     expired link is 404, a clash with the person's other dates 400."""
     taken = exc.code in ("taken", "answered")
-    status = 200 if taken else 400 if exc.code in ("overlap", "already_there", "closed") else 404
+    status = 200 if taken or exc.code == "no_longer" else 400 if exc.code in ("overlap", "already_there", "closed") else 404
     return render_template(TAKE_TEMPLATE, invite=None, slot=None, problem=str(exc.message), taken=taken,
                            done=None), status

@@ -300,3 +300,36 @@ def test_urgent_page_runs_a_constant_number_of_statements(app, client, auth, mak
         urgent.end_call(_u(coord.id), db.session.scalar(select(UrgentCall.id).order_by(UrgentCall.id.desc())))
     many = count_statements(app, client, url)
     assert many == few and many <= 12, (few, many)
+
+
+def test_a_yes_is_checked_again_and_only_the_yes_button_takes_a_place(app, client, make):
+    """Review findings: a withdrawal (or a status change) between the mail and the answer counts;
+    a POST with anything but the page's two answers takes nothing."""
+    from app.people.consent import record_consent
+    from app.people.models import VolunteerProfile, VolunteerStatus
+
+    office = make.office()
+    coord = make.coordinator(office)
+    act = make.activity(office, roles=(("Getränkestand", 3),))
+    a, b, c = _free(make, office), _free(make, office), _free(make, office)
+    with app.test_request_context():
+        urgent.send_call(_u(coord.id), act.slot, 3, 5)
+        link_a, link_b, link_c = _links(a.id)[0], _links(b.id)[0], _links(c.id)[0]
+    r = submit(client, f"/activities/urgent/{link_c}", {"answer": "maybe"})
+    assert r.status_code == 400
+    r = submit(client, f"/activities/urgent/{link_c}", {})
+    assert r.status_code == 400
+    with app.test_request_context():
+        assert db.session.scalar(select(Signup.id)) is None
+        record_consent(a.id, ConsentPurpose.CONTACT, False)
+        db.session.get(VolunteerProfile, b.id).status = VolunteerStatus.LEFT
+        db.session.commit()
+        for link in (link_a, link_b):
+            with pytest.raises(svc.SignupError) as e:
+                urgent.accept(link)
+            assert e.value.code == "no_longer"
+        assert db.session.scalar(select(Signup.id)) is None
+    r = submit(client, f"/activities/urgent/{link_c}", {"answer": "accept"})
+    assert r.status_code == 200
+    with app.app_context():
+        assert svc.counts([act.slot])[act.slot].confirmed == 1
