@@ -39,7 +39,7 @@ STAFF = {"offices.list_offices", "offices.show_office", "mail.messages", "mail.m
          "people.compose_message", "people.organisations", "people.organisation_detail",
          "people.directory_list", "people.volunteer_page", "people.directory_print", "audit.log",
          "activities.issue_certificate", "activities.ehrenamtskarte",
-         "matching.board", "matching.need_new", "matching.need_detail", "matching.need_edit"}
+         "matching.board", "matching.need_new", "matching.need_detail", "matching.need_edit", "matching.batch"}
 ADMIN = {"offices.new_office", "offices.edit_office", "offices.new_satellite", "offices.edit_satellite",
          "accounts.admin_users", "accounts.admin_user", "mail.outbox", "mail.templates",
          "mail.edit_template", "people.admin_list", "people.admin_list_item", "people.consent_texts",
@@ -200,6 +200,8 @@ def expected_status(endpoint: str, role: str) -> set[int]:
         return {200} if role == "admin" else {403}
     if endpoint in STAFF:
         return {200} if staff else {403}
+    if endpoint == "matching.batch_offices":  # straight to the batch of a coordinator's one office
+        return {200, 302} if staff else {403}
     if endpoint in PROFILE:
         if role == "unconfirmed":
             return {302}  # confirm first
