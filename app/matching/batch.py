@@ -71,6 +71,24 @@ class BatchPlan:
     capacity: dict[int, int] = field(default_factory=dict)
     assignment: dict[int, int] = field(default_factory=dict)  # need id → user id
     more_needs: bool = False  # more open needs than MAX_NEEDS: the rest next run
+    hours: dict[int, float] = field(default_factory=dict)  # need id → expected hours (0: not given)
+    hours_left: dict[int, float] = field(default_factory=dict)  # user id → hours left (inf: no limit)
+
+    def greedy(self) -> dict[int, int]:
+        """The best-pair-first pass under the same rules (count places and hours left): what the
+        optimal assignment is measured against."""
+        places = dict(self.capacity)
+        left = dict(self.hours_left)
+        result: dict[int, int] = {}
+        for (need_id, uid), score in sorted(self.scores.items(), key=lambda kv: (-kv[1], kv[0])):
+            if score < 0:
+                break
+            if need_id in result or places.get(uid, 0) <= 0 or self.hours[need_id] > left[uid] + 1e-9:
+                continue
+            result[need_id] = uid
+            places[uid] -= 1
+            left[uid] -= self.hours[need_id]
+        return result
 
 
 class BatchError(Exception):
@@ -267,7 +285,8 @@ def plan(actor, office_id: int, now: datetime | None = None) -> BatchPlan:
         out_rows.append(BatchRow(need, candidate, options, len(cols)))
     scores, cap = _pruned(needs, vol, mask, score, capacity)
     return BatchPlan(office_id, out_rows, len(rows), pairs, round(total, 2), scores=scores, capacity=cap,
-                     assignment=chosen, more_needs=more)
+                     assignment=chosen, more_needs=more, hours={n.id: float(n.expected_hours or 0) for n in needs},
+                     hours_left={uid: float(vol.remaining[vol.index[uid]]) for uid in cap})
 
 
 def _pruned(needs, vol, mask, score, capacity) -> tuple[dict, dict]:
