@@ -263,15 +263,15 @@ def plan(actor, office_id: int, now: datetime | None = None) -> BatchPlan:
     hours = np.array([float(n.expected_hours or 0) for n in needs])
     capacity = _capacity(mask, hours, vol)
     mask &= capacity[None, :] > 0
-    chosen = _solve(needs, vol, mask, score, hours, capacity)
+    orders = _orders(vol, mask, score)
+    chosen = _solve(needs, vol, orders, score, capacity)
 
     pairs = int(mask.sum())
     total = 0.0
     out_rows = []
     names = {int(r.id): r.name for r in rows}
     for i, need in enumerate(needs):
-        cols = np.flatnonzero(mask[i])
-        order = cols[np.lexsort((vol.ids[cols], -score[i, cols]))]
+        order = orders[i]
         picked = chosen.get(need.id)
         candidate = None
         if picked is not None:
@@ -282,34 +282,42 @@ def plan(actor, office_id: int, now: datetime | None = None) -> BatchPlan:
             uid = int(vol.ids[j])
             if uid != picked and len(options) < ALTERNATIVES + (picked is not None):
                 options.append(Option(uid, names[uid], float(score[i, j])))
-        out_rows.append(BatchRow(need, candidate, options, len(cols)))
-    scores, cap = _pruned(needs, vol, mask, score, capacity)
+        out_rows.append(BatchRow(need, candidate, options, len(order)))
+    scores, cap = _pruned(needs, vol, orders, score, capacity)
     return BatchPlan(office_id, out_rows, len(rows), pairs, round(total, 2), scores=scores, capacity=cap,
                      assignment=chosen, more_needs=more, hours={n.id: float(n.expected_hours or 0) for n in needs},
                      hours_left={uid: float(vol.remaining[vol.index[uid]]) for uid in cap})
 
 
-def _pruned(needs, vol, mask, score, capacity) -> tuple[dict, dict]:
+def _orders(vol, mask, score) -> list[np.ndarray]:
+    """Per need: its eligible volunteers' columns, best score first (ties: lower user id)."""
+    out = []
+    for i in range(mask.shape[0]):
+        cols = np.flatnonzero(mask[i])
+        out.append(cols[np.lexsort((vol.ids[cols], -score[i, cols]))])
+    return out
+
+
+def _pruned(needs, vol, orders, score, capacity) -> tuple[dict, dict]:
     """The pairs that can be in an optimal assignment: per need its best volunteers until their
     places cover every need (exact, the argument of `assignment.optimal_assignment`)."""
     n_needs = len(needs)
     scores: dict[tuple[int, int], float] = {}
     used: set[int] = set()
     for i, need in enumerate(needs):
-        cols = np.flatnonzero(mask[i])
+        cols = orders[i]
+        cols = cols[capacity[cols] > 0]
         if not len(cols):
             continue
-        order = cols[np.lexsort((vol.ids[cols], -score[i, cols]))]
-        places = np.cumsum(np.minimum(capacity[order], n_needs))
-        keep = order[: int(np.searchsorted(places, n_needs)) + 1]
-        for j in keep:
-            uid = int(vol.ids[j])
-            scores[(need.id, uid)] = float(score[i, j])
-            used.add(uid)
+        places = np.cumsum(np.minimum(capacity[cols], n_needs))
+        keep = cols[: int(np.searchsorted(places, n_needs)) + 1]
+        uids = vol.ids[keep].tolist()
+        scores.update(zip(zip([need.id] * len(uids), uids), score[i, keep].tolist()))
+        used.update(uids)
     return scores, {uid: int(capacity[vol.index[uid]]) for uid in used}
 
 
-def _solve(needs, vol, mask, score, hours, capacity) -> dict[int, int]:
+def _solve(needs, vol, orders, score, capacity) -> dict[int, int]:
     """Optimal under the count capacities; when a volunteer's chosen needs add up to more hours
     than are left, their capacity drops by one and it is solved again."""
     capacity = capacity.copy()
@@ -318,7 +326,7 @@ def _solve(needs, vol, mask, score, hours, capacity) -> dict[int, int]:
     # add less than 0.005), so it only decides between assignments of equal total.
     tie = {n.id: 0.004 * (len(needs) - i) / len(needs) ** 2 for i, n in enumerate(needs)}
     for _round in range(MAX_ROUNDS):
-        scores, cap = _pruned(needs, vol, mask & (capacity[None, :] > 0), score, capacity)
+        scores, cap = _pruned(needs, vol, orders, score, capacity)
         chosen = assignment.optimal_assignment({k: v + tie[k[0]] for k, v in scores.items()}, cap)
         load: dict[int, float] = {}
         for need_id, uid in chosen.items():
