@@ -419,9 +419,7 @@ def confirm(actor, office_id: int, choices: list[tuple[int, int]], shared_text: 
                 left=cand._num(left[user_id]), hours=cand._num(hours)))))
             continue
         try:
-            with force_locale(candidate.locale or "de"):
-                text = shared_text
-            prop.propose(actor, need_id, user_id, text, now)
+            prop.propose(actor, need_id, user_id, shared_text, now)
         except NeedError as exc:
             outcomes.append(Outcome(need_id, user_id, False,
                                     "; ".join(str(v) for v in {**exc.errors, **exc.warnings}.values())))

@@ -137,12 +137,12 @@ def batch_confirm(office_id: int):
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids or [-1]))).all())
     sent = [o for o in outcomes if o.sent]
     if sent:
-        flash(ngettext_sent(len(sent)), "success")
+        flash(_sent_message(len(sent)), "success")
     return render_template("matching/batch_result.html", office=office, sent=sent,
                            not_sent=[o for o in outcomes if not o.sent], codes=codes, names=names)
 
 
-def ngettext_sent(n: int) -> str:
+def _sent_message(n: int) -> str:
     from flask_babel import ngettext
 
     return ngettext("%(num)d proposal sent.", "%(num)d proposals sent.", n)
