@@ -270,3 +270,42 @@ def test_statements_do_not_grow_with_the_needs(app, make, need, client, auth):
     twelve = counted()
     assert three == twelve, (three, twelve)
     assert three[0] <= 9  # the user and their offices, the needs (2), eligible, proposals, neighbours, hours, contacts
+
+
+def test_equals_brute_force_on_small_random_offices(app, make, need):
+    """Small random offices: the batch's total is the best any assignment of the eligible pairs
+    reaches under the same places (brute force), and never below the greedy pass."""
+    import itertools
+    import random
+
+    from app.matching.assignment import total_score
+
+    rng = random.Random(5)
+    with app.app_context():
+        app.config["MATCHING_WEEKLY_CAP"] = 2
+    for _round in range(4):
+        office = make.office(districts=(f"Nord {_round}", f"Süd {_round}"))
+        coordinator = make.coordinator(office)
+        for _ in range(3):
+            make.full_volunteer(office, district_id=rng.choice(office.district_ids), hours=None,
+                                languages=tuple(rng.sample([("ar", "native"), ("fa", "good"), ("uk", "basic"),
+                                                            ("de", "fluent")], rng.randint(1, 3))))
+        for i in range(5):
+            required = rng.choice([None, "ar", "fa"])
+            need(office, coordinator, case_code=f"R-{_round}-{i}", district_id=rng.choice(office.district_ids),
+                 helpful_languages=rng.sample(["uk", "de", "ar"], rng.randint(0, 2)),
+                 required_language=required, required_level=1 if required else None)
+        got = _plan(app, coordinator, office)
+        pairs = {(r.need.id, o.user_id): o.score for r in got.rows for o in r.options}
+        places = {uid: got.capacity.get(uid, 0) for _n, uid in pairs}
+        need_ids = [r.need.id for r in got.rows]
+        best = 0.0
+        for pick in itertools.product(*[[None] + [u for (n, u) in pairs if n == nid] for nid in need_ids]):
+            used = {}
+            for uid in pick:
+                if uid is not None:
+                    used[uid] = used.get(uid, 0) + 1
+            if all(c <= places[u] for u, c in used.items()):
+                best = max(best, sum(pairs[(nid, uid)] for nid, uid in zip(need_ids, pick) if uid is not None))
+        assert abs(got.total - best) < 0.011, (_round, got.total, best)
+        assert got.total >= total_score(got.greedy(), got.scores) - 1e-9
