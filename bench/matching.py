@@ -249,6 +249,34 @@ def report(app, client, office_id: int, coordinator_id: int, label: str, volunte
     print(f"batch page {path}: {time.perf_counter() - started:.2f} s, {len(response.data) / 1024:.0f} KiB")
 
 
+def confirm(app, client, office_id: int) -> None:
+    """POST the batch page as shown: every ticked row checked again and proposed (one mail each)."""
+    import re
+
+    from bench.common import csrf_token
+
+    html = client.get(f"/matching/offices/{office_id}/batch").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(html), "shared_text": "Begleitung zu einem Termin",
+            "batch_token": re.search(r'name="batch_token" type="hidden" value="([^"]+)"', html).group(1),
+            "need": re.findall(r'name="need" value="(\d+)"', html)}
+    for need_id in data["need"]:
+        select_html = re.search(rf'name="user-{need_id}">(.*?)</select>', html, re.S).group(1)
+        chosen = re.search(r'<option value="(\d+)" selected>', select_html)
+        if chosen:
+            data[f"user-{need_id}"], data[f"propose-{need_id}"] = chosen.group(1), "y"
+    rows = sum(1 for k in data if k.startswith("propose-"))
+    started = time.perf_counter()
+    n_sql, response = _statements(app, lambda: client.post(f"/matching/offices/{office_id}/batch/confirm",
+                                                           data=data))
+    seconds = time.perf_counter() - started
+    assert response.status_code == 200, response.status_code
+    started = time.perf_counter()
+    again = client.post(f"/matching/offices/{office_id}/batch/confirm", data=data)
+    print(f"\nconfirm of {rows} ticked rows: {seconds:.2f} s, {n_sql} SQL statements ({n_sql / max(rows, 1):.0f} per row); "
+          f"{response.get_data(as_text=True).count('/matching/needs/')} rows in the result; the same form again: "
+          f"status {again.status_code} in {time.perf_counter() - started:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--volunteers", type=int, default=20000)
@@ -294,6 +322,7 @@ def main() -> None:
     fill_volunteers(app, 1000 + args.small, args.volunteers - args.small, rng)
     print(f"\nfilled {args.volunteers - args.small} more volunteers in {time.perf_counter() - started:.1f} s")
     report(app, client, office_id, coordinator_id, "large", args.volunteers, args.repeats)
+    confirm(app, client, office_id)
     if tmp:
         tmp.cleanup()
 
