@@ -376,10 +376,12 @@ def default_text(locale: str = "de") -> str:
 
 def confirm(actor, office_id: int, choices: list[tuple[int, int]], shared_text: str,
             now: datetime | None = None) -> list[Outcome]:
-    """Propose each chosen (need, volunteer) pair, checked again at this moment: the hard
-    conditions (`candidates.is_eligible`), the volunteer's hours left across the rows, the need
-    still open and of this office. Valid rows go out through `proposals.propose` (one
-    transaction and one mail each); the others come back with the reason."""
+    """Propose each chosen (need, volunteer) pair, checked again at this moment: the need still
+    open and of this office, the volunteer's hours left across the rows (one statement for all),
+    and the hard conditions — `proposals.propose` checks them with `candidates.is_eligible`
+    under the need's lock, so a withdrawn consent or a full week counts up to the last row.
+    Valid rows go out through `propose` (one transaction and one mail each, as one by one); the
+    others come back with the reason."""
     from app.matching import proposals as prop
     from app.matching.services import NeedError
 
@@ -392,7 +394,12 @@ def confirm(actor, office_id: int, choices: list[tuple[int, int]], shared_text: 
     user_ids = sorted({u for _n, u in choices})
     opened = open_hours(select(volunteer_offices.c.user_id).where(volunteer_offices.c.user_id.in_(user_ids or [-1]))
                         .distinct())
+    # Hours given this month of the chosen people, one statement (those failing a condition of
+    # the office are missing here; `propose` refuses them below).
     left: dict[int, float | None] = {}
+    for row in db.session.execute(cand.eligible(_office_only(office_id), now, user_ids=user_ids)):
+        done = float(row.activity_minutes or 0) / 60 + float(row.need_hours or 0)
+        left[row.id] = remaining_hours(row.hours_per_month, done, opened.get(row.id, 0.0))
     outcomes: list[Outcome] = []
     for need_id, user_id in choices:
         need = needs.get(need_id)
@@ -403,15 +410,11 @@ def confirm(actor, office_id: int, choices: list[tuple[int, int]], shared_text: 
             outcomes.append(Outcome(need_id, user_id, False,
                                     str(_l("The need is no longer open (%(state)s).", state=need.state.label))))
             continue
-        candidate = cand.is_eligible(need, user_id, now)
-        if candidate is None:
+        if user_id not in left:
             outcomes.append(Outcome(need_id, user_id, False, str(_l(
                 "This person no longer meets the conditions (time, language, contact wanted, already asked, "
                 "or enough proposals this week)."))))
             continue
-        if user_id not in left:
-            left[user_id] = remaining_hours(candidate.hours_per_month, candidate.hours_this_month,
-                                            opened.get(user_id, 0.0))
         hours = float(need.expected_hours or 0)
         if left[user_id] is not None and hours > left[user_id] + 1e-9:
             outcomes.append(Outcome(need_id, user_id, False, str(_l(

@@ -309,3 +309,25 @@ def test_equals_brute_force_on_small_random_offices(app, make, need):
                 best = max(best, sum(pairs[(nid, uid)] for nid, uid in zip(need_ids, pick) if uid is not None))
         assert abs(got.total - best) < 0.011, (_round, got.total, best)
         assert got.total >= total_score(got.greedy(), got.scores) - 1e-9
+
+
+def test_confirm_holds_hours_across_rows(app, make, need, client, auth, deliver):
+    """Both rows changed to the same person, whose 8 hours fit one 5-hour need: one goes out,
+    the other comes back with the reason."""
+    from app.matching.models import Proposal
+
+    office = make.office()
+    coordinator = make.coordinator(office)
+    a = make.full_volunteer(office, hours=8)
+    make.full_volunteer(office, hours=8)
+    n1, n2 = need(office, coordinator, case_code="H-1", expected_hours=5), need(office, coordinator, case_code="H-2",
+                                                                               expected_hours=5)
+    auth.login(coordinator)
+    data = _form(client.get(f"/matching/offices/{office.id}/batch").get_data(as_text=True))
+    data[f"user-{n1}"] = data[f"user-{n2}"] = str(a.id)
+    data[f"propose-{n1}"] = data[f"propose-{n2}"] = "y"
+    body = client.post(f"/matching/offices/{office.id}/batch/confirm", data=data).get_data(as_text=True)
+    assert "Stunden" in body or "hours left" in body
+    with app.app_context():
+        assert db.session.execute(select(Proposal.need_id, Proposal.user_id)).all() == [(n1, a.id)]
+    assert len(deliver()) == 1
