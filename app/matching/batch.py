@@ -226,7 +226,7 @@ def _capacity(mask: np.ndarray, hours: np.ndarray, vol: _Volunteers) -> np.ndarr
     eligible_hours = np.where(mask, hours[:, None], np.inf)
     eligible_hours.sort(axis=0)
     fits = np.cumsum(eligible_hours, axis=0) <= vol.remaining[None, :]
-    by_hours = fits.sum(axis=0)
+    by_hours = np.where(np.isinf(vol.remaining), mask.sum(axis=0), fits.sum(axis=0))
     return np.minimum(by_hours, vol.weekly_left)
 
 
