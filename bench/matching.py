@@ -1,13 +1,16 @@
-"""Matching at 20,000 volunteers with full profiles and 2,000 open needs, in one process.
+"""Matching at 2,000 and 20,000 volunteers with full profiles and 2,000 open needs, in one process.
 
-Prints: the time of one need's candidate list (`score_candidates([need])`, and the need's page as
-a coordinator with its SQL statements, at a small and the full number of volunteers: the
-statements must not change), `score_candidates` for 300 needs of one office (the batch
-assignment's input; when `app.matching.assignment` exists its run is timed too) and peak Python
-memory of that (tracemalloc, a second run).
+Prints, at each size: the time of one need's candidate list (`candidates_for`, median of repeats,
+for a need with a required language and a flexible one), the SQL statements and time of the
+need's page (/matching/needs/<id>, with its ranked candidates: constant in the number of
+volunteers), one office's batch assignment of its 300 oldest open needs (`batch.plan`: eligible
+volunteers, pairs, total score against the greedy pass, median seconds; peak Python memory by
+tracemalloc in a separate run, since tracing slows it down) and the batch page.
 
-    .venv/bin/python bench/matching.py [--volunteers 20000] [--needs 2000]
-    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench .venv/bin/python bench/matching.py
+    .venv/bin/python -m bench.matching [--volunteers 20000 --needs 2000]
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.matching
+
+The database is filled set-based (executemany of plain rows), deterministic (seed 14).
 """
 from __future__ import annotations
 
@@ -17,24 +20,86 @@ import statistics
 import sys
 import time
 import tracemalloc
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, insert, select, text  # noqa: E402
+from sqlalchemy import event, func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from bench.common import database_url, login  # noqa: E402
-from bench.directory import PASSWORD, fill  # noqa: E402
 from config import DevelopmentConfig  # noqa: E402
 
-LANGS = ["ar", "fa", "uk", "ru", "tr", "ti", None, None, None]
+PASSWORD = "bench-matching-pw"
+OFFICE_SLUG = "hoerde-hombruch"
+FIRST = ["Amina", "Bernd", "Carla", "Dilan", "Elif", "Farid", "Gisela", "Hassan", "Ingrid", "Jana", "Karim",
+         "Leyla", "Marta", "Nasrin", "Olga", "Peter", "Rania", "Sven", "Tamara", "Ute", "Walid", "Yusuf", "Zehra"]
+LAST = ["Haddad", "Müller", "Schmidt", "Yılmaz", "Kowalski", "Rahimi", "Becker", "Hoffmann", "Nasser", "Wagner",
+        "Öztürk", "Schulz", "Karimi", "Weber", "Petrenko", "Fischer", "Ahmadi", "Koch", "Richter", "Bauer"]
+LANGS = ["de", "ar", "fa", "prs", "kmr", "uk", "ru", "tr", "ti", "en", "fr", "ps", "so"]
+NEED_LANGS = ["ar", "fa", "uk", "ru", "tr", "ti", "kmr", "prs"]
 
 
-def add_needs(app, count: int, rng: random.Random) -> None:
+def fill_volunteers(app, start: int, count: int, rng: random.Random) -> None:
+    """`count` volunteers with full profiles (ids from `start`): mostly active, most with the
+    contact consent, a district of one office and sometimes a second office."""
+    from app.accounts.models import Role, User
     from app.core.timeutil import utcnow
-    from app.matching.models import Need, NeedState, NeedTiming
+    from app.offices.models import District
+    from app.people.models import (ChoiceItem, ConsentPurpose, ConsentRecord, ConsentText, VolunteerConsent,
+                                   VolunteerLanguage, VolunteerProfile, VolunteerStatus, volunteer_offices,
+                                   volunteer_skills)
+
+    with app.app_context():
+        now = utcnow()
+        hashed = db.session.scalar(select(User.password_hash).where(User.email == "admin@bench.example"))
+        districts = db.session.execute(select(District.id, District.office_id)).all()
+        skills = list(db.session.scalars(select(ChoiceItem.id).where(ChoiceItem.list_name == ChoiceItem.SKILLS)))
+        contact_text = db.session.scalar(select(ConsentText.id).where(ConsentText.purpose == ConsentPurpose.CONTACT))
+        offices = sorted({o for _d, o in districts if o})
+        others = [VolunteerStatus.NEW, VolunteerStatus.PAUSED, VolunteerStatus.LEFT]
+        users, profiles, langs, vskills, voffices, consents, records = [], [], [], [], [], [], []
+        for uid in range(start, start + count):
+            district_id, office_id = rng.choice(districts)
+            users.append(dict(id=uid, email=f"v{uid:06d}@bench.example", name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                              password_hash=hashed, role=Role.VOLUNTEER, locale="de", confirmed_at=now, active=True,
+                              session_version=1, created_at=now))
+            status = VolunteerStatus.ACTIVE if rng.random() < 0.85 else rng.choice(others)
+            profiles.append(dict(user_id=uid, district_id=district_id, phone=f"0231 {rng.randint(100000, 999999)}",
+                                 hours_per_month=rng.choice([None, 4, 8, 12, 20]),
+                                 availability=rng.getrandbits(21), wanted_kinds=rng.getrandbits(5),
+                                 status=status, status_changed_at=now, completed_at=now,
+                                 created_at=now, updated_at=now))
+            for code in rng.sample(LANGS, rng.randint(1, 3)):
+                langs.append(dict(user_id=uid, code=code, level=rng.randint(1, 4)))
+            for item in rng.sample(skills, rng.randint(1, 3)):
+                vskills.append(dict(user_id=uid, item_id=item))
+            mine = {office_id} | ({rng.choice(offices)} if rng.random() < 0.2 else set())
+            for o in mine:
+                voffices.append(dict(user_id=uid, office_id=o))
+            if rng.random() < 0.9:
+                consents.append(dict(user_id=uid, purpose=ConsentPurpose.CONTACT, given=True, text_id=contact_text,
+                                     recorded_at=now))
+                records.append(dict(user_id=uid, purpose=ConsentPurpose.CONTACT, given=True, text_id=contact_text,
+                                    recorded_at=now))
+        for model, rows in [(User, users), (VolunteerProfile, profiles), (VolunteerLanguage, langs),
+                            (volunteer_skills, vskills), (volunteer_offices, voffices), (VolunteerConsent, consents),
+                            (ConsentRecord, records)]:
+            for i in range(0, len(rows), 5000):
+                db.session.execute(insert(model), rows[i:i + 5000])
+        db.session.commit()
+        _after_fill()
+
+
+def fill_needs(app, count: int, rng: random.Random, coordinator_id: int) -> None:
+    """`count` open needs across the offices (a third of them with a required language, weekly
+    slots or an appointment, expected hours, skills), and some history: proposals still pending,
+    declined ones and matched needs, so load and "not asked before" have something to count."""
+    from app.accounts.models import User
+    from app.core.timeutil import utcnow
+    from app.matching.models import Need, NeedState, NeedTiming, Proposal, ProposalState, need_skills
     from app.offices.models import District
     from app.people.models import ChoiceItem
 
@@ -43,85 +108,173 @@ def add_needs(app, count: int, rng: random.Random) -> None:
         districts = db.session.execute(select(District.id, District.office_id)).all()
         categories = list(db.session.scalars(select(ChoiceItem.id).where(
             ChoiceItem.list_name == ChoiceItem.NEED_CATEGORIES)))
-        rows = []
-        for i in range(count):
-            district_id, office_id = districts[i % len(districts)]
-            lang = rng.choice(LANGS)
-            weekly = rng.random() < 0.6
-            rows.append(dict(office_id=office_id, district_id=district_id, category_id=rng.choice(categories),
-                             case_code=f"B-{i:05d}", household_languages="", helpful_languages=rng.choice(["ar", "fa,ar", ""]),
-                             required_language=lang, required_level=rng.randint(1, 3) if lang else None,
-                             timing=NeedTiming.WEEKLY if weekly else NeedTiming.FLEXIBLE,
-                             slots=(1 << rng.randrange(21)) | (1 << rng.randrange(21)) if weekly else 0,
-                             description="", ongoing=False, state=NeedState.OPEN, state_changed_at=now,
-                             outcome="", close_reason="", created_at=now, updated_at=now, expected_hours=2.0))
-        for i in range(0, len(rows), 2000):
-            db.session.execute(insert(Need), rows[i:i + 2000])
+        skills = list(db.session.scalars(select(ChoiceItem.id).where(ChoiceItem.list_name == ChoiceItem.SKILLS)))
+        volunteers = list(db.session.scalars(select(User.id).where(User.email.like("v%@bench.example"))))
+        first = (db.session.scalar(select(func.max(Need.id))) or 0) + 1
+        needs, nskills, proposals = [], [], []
+        history = count // 4  # matched / proposed needs besides the open ones
+        for k in range(count + history):
+            nid = first + k
+            district_id, office_id = rng.choice(districts)
+            timing = rng.choice(list(NeedTiming))
+            slots = 0
+            if timing == NeedTiming.WEEKLY:
+                for _ in range(rng.randint(1, 3)):
+                    slots |= 1 << rng.randrange(21)
+            elif timing == NeedTiming.AT:
+                slots = 1 << rng.randrange(21)
+            required = rng.choice(NEED_LANGS) if rng.random() < 0.35 else None
+            state = NeedState.OPEN if k < count else rng.choice([NeedState.MATCHED, NeedState.PROPOSED])
+            matched = rng.choice(volunteers) if state == NeedState.MATCHED else None
+            created = now - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 1440))
+            needs.append(dict(id=nid, office_id=office_id, district_id=district_id, category_id=rng.choice(categories),
+                              case_code=f"B-{nid:05d}", household_size=rng.randint(1, 7),
+                              household_languages=",".join(rng.sample(NEED_LANGS, rng.randint(0, 2))),
+                              helpful_languages=",".join(rng.sample(NEED_LANGS, rng.randint(0, 2))),
+                              required_language=required, required_level=rng.randint(1, 3) if required else None,
+                              timing=timing, starts_at=now + timedelta(days=rng.randint(1, 20))
+                              if timing == NeedTiming.AT else None, slots=slots,
+                              expected_hours=rng.choice([None, 1.0, 2.0, 3.0, 4.0, 6.0]),
+                              description="Begleitung", ongoing=rng.random() < 0.2, state=state,
+                              state_changed_at=created, matched_user_id=matched,
+                              matched_at=created if matched else None, outcome="", close_reason="",
+                              created_by_id=coordinator_id, created_at=created, updated_at=created))
+            for item in rng.sample(skills, rng.randint(0, 2)):
+                nskills.append(dict(need_id=nid, item_id=item))
+            if state == NeedState.PROPOSED:
+                proposals.append(dict(need_id=nid, user_id=rng.choice(volunteers), state=ProposalState.PENDING,
+                                      deadline=now + timedelta(days=3), shared_text="x", created_at=now
+                                      - timedelta(days=rng.randint(0, 20))))
+            elif state == NeedState.OPEN and rng.random() < 0.2:  # asked before, declined
+                proposals.append(dict(need_id=nid, user_id=rng.choice(volunteers), state=ProposalState.DECLINED,
+                                      deadline=now, shared_text="x", created_at=now - timedelta(days=10)))
+        for model, rows in [(Need, needs), (need_skills, nskills), (Proposal, proposals)]:
+            for i in range(0, len(rows), 5000):
+                db.session.execute(insert(model), rows[i:i + 5000])
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+        _after_fill()
 
 
-def timed(fn, n: int = 5) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(n):
+def _after_fill() -> None:
+    if db.engine.dialect.name == "postgresql":
+        for table in ("users", "volunteer_languages", "consent_records", "needs", "proposals"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT coalesce(max(id), 1) FROM {table}))"))
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+
+
+def _median_seconds(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
         started = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
-def page(app, client, path: str) -> tuple[int, float]:
-    statements: list[str] = []
+def _statements(app, fn) -> tuple[int, object]:
     with app.app_context():
         engine = db.engine
+    statements: list[str] = []
     listener = lambda *a: statements.append(a[2])  # noqa: E731
-    client.get(path)
     event.listen(engine, "before_cursor_execute", listener)
+    try:
+        result = fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements), result
+
+
+def report(app, client, office_id: int, coordinator_id: int, label: str, volunteers: int, repeats: int) -> None:
+    from app.accounts.models import User
+    from app.matching import batch as batch_svc
+    from app.matching.assignment import total_score
+    from app.matching.candidates import candidates_for
+    from app.matching.models import Need, NeedState, NeedTiming
+    from app.people.models import volunteer_offices
+
+    print(f"\n== {volunteers} volunteers ({label})")
+    with app.test_request_context():
+        office_people = db.session.scalar(select(func.count()).select_from(volunteer_offices)
+                                          .where(volunteer_offices.c.office_id == office_id))
+        open_needs = db.session.scalar(select(func.count(Need.id)).where(Need.state == NeedState.OPEN))
+        print(f"open needs in all offices: {open_needs}; volunteers working with the office: {office_people}")
+        picks = {
+            "required language": db.session.scalar(select(Need.id).where(
+                Need.office_id == office_id, Need.state == NeedState.OPEN, Need.required_language.is_not(None))
+                .order_by(Need.id).limit(1)),
+            "flexible, no language": db.session.scalar(select(Need.id).where(
+                Need.office_id == office_id, Need.state == NeedState.OPEN, Need.required_language.is_(None),
+                Need.timing == NeedTiming.FLEXIBLE).order_by(Need.id).limit(1)),
+        }
+        for what, need_id in picks.items():
+            need = db.session.get(Need, need_id)
+            need.skills  # loaded, as the page does
+            got = []
+            seconds = _median_seconds(lambda: got.append(len(candidates_for(need, limit=50))), repeats)
+            everyone = len(candidates_for(need, limit=None))
+            print(f"candidate list ({what}): {seconds * 1000:7.1f} ms median of {repeats}; "
+                  f"{everyone} eligible, 50 shown")
+            db.session.rollback()
+    for what, need_id in picks.items():
+        path = f"/matching/needs/{need_id}"
+        client.get(path)
+        n_sql, response = _statements(app, lambda: client.get(path))
+        assert response.status_code == 200, (path, response.status_code)
+        seconds = _median_seconds(lambda: client.get(path), max(3, repeats // 2))
+        print(f"need page {path} ({what}): {n_sql} SQL statements, {seconds * 1000:.1f} ms")
+
+    def run_plan():
+        with app.test_request_context():
+            return batch_svc.plan(db.session.get(User, coordinator_id), office_id)
+
+    n_sql, plan = _statements(app, run_plan)
+    seconds = _median_seconds(run_plan, 3)
+    greedy = plan.greedy()  # best pair first, under the same places and hours
+    print(f"batch of {len(plan.rows)} needs: {seconds:.2f} s median of 3, {n_sql} SQL statements; "
+          f"{plan.volunteers} volunteers pass the office's conditions, {plan.pairs} eligible pairs "
+          f"({len(plan.scores)} kept for the solver), {len(plan.assignment)} needs assigned to "
+          f"{len(set(plan.assignment.values()))} people; total {plan.total:.1f} vs greedy "
+          f"{total_score(greedy, plan.scores):.1f} ({len(greedy)} assigned)")
+    tracemalloc.start()
+    run_plan()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"batch peak Python memory (tracemalloc): {peak / 2**20:.1f} MiB")
+    path = f"/matching/offices/{office_id}/batch"
     started = time.perf_counter()
     response = client.get(path)
-    ms = (time.perf_counter() - started) * 1000
-    event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200, response.status_code
-    return len(statements), ms
+    print(f"batch page {path}: {time.perf_counter() - started:.2f} s, {len(response.data) / 1024:.0f} KiB")
 
 
-def report(app, client, label: str, office_id: int, needs: int) -> None:
-    from app.matching.candidates import score_candidates
-    from app.matching.models import Need
+def confirm(app, client, office_id: int) -> None:
+    """POST the batch page as shown: every ticked row checked again and proposed (one mail each)."""
+    import re
 
-    with app.app_context():
-        need_ids = list(db.session.scalars(select(Need.id).where(Need.office_id == office_id).order_by(Need.id)))
-        one = need_ids[0]
-        ms, result = timed(lambda: score_candidates([one]))
-        print(f"[{label}] candidate list of one need: {ms:.1f} ms (median of 5), {len(result[one])} candidates")
-    statements, ms = page(app, client, f"/matching/needs/{one}")
-    print(f"[{label}] the need's page as coordinator: {statements} SQL statements, {ms:.1f} ms")
-    batch = need_ids[:300]
-    with app.app_context():
-        started = time.perf_counter()
-        scored = score_candidates(batch)
-        seconds = time.perf_counter() - started
-        eligible = len({c.user_id for cands in scored.values() for c in cands})
-        print(f"[{label}] score_candidates for {len(batch)} needs of one office: {seconds:.2f} s, "
-              f"{eligible} distinct eligible volunteers")
-        try:
-            from app.matching import assignment  # built by another helper
-        except ImportError:
-            assignment = None
-        if assignment is not None and hasattr(assignment, "assign"):
-            started = time.perf_counter()
-            try:
-                assignment.assign(scored)  # type: ignore[attr-defined]
-                print(f"[{label}] batch assignment: {time.perf_counter() - started:.2f} s")
-            except TypeError as exc:
-                print(f"[{label}] batch assignment not timed (its signature differs: {exc})")
-        tracemalloc.start()
-        score_candidates(batch)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        print(f"[{label}] peak Python memory of that: {peak / 2**20:.1f} MiB")
+    from bench.common import csrf_token
+
+    html = client.get(f"/matching/offices/{office_id}/batch").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(html), "shared_text": "Begleitung zu einem Termin",
+            "batch_token": re.search(r'name="batch_token" type="hidden" value="([^"]+)"', html).group(1),
+            "need": re.findall(r'name="need" value="(\d+)"', html)}
+    for need_id in data["need"]:
+        select_html = re.search(rf'name="user-{need_id}">(.*?)</select>', html, re.S).group(1)
+        chosen = re.search(r'<option value="(\d+)" selected>', select_html)
+        if chosen:
+            data[f"user-{need_id}"], data[f"propose-{need_id}"] = chosen.group(1), "y"
+    rows = sum(1 for k in data if k.startswith("propose-"))
+    started = time.perf_counter()
+    n_sql, response = _statements(app, lambda: client.post(f"/matching/offices/{office_id}/batch/confirm",
+                                                           data=data))
+    seconds = time.perf_counter() - started
+    assert response.status_code == 200, response.status_code
+    started = time.perf_counter()
+    again = client.post(f"/matching/offices/{office_id}/batch/confirm", data=data)
+    print(f"\nconfirm of {rows} ticked rows: {seconds:.2f} s, {n_sql} SQL statements ({n_sql / max(rows, 1):.0f} per row); "
+          f"{response.get_data(as_text=True).count('/matching/needs/')} rows in the result; the same form again: "
+          f"status {again.status_code} in {time.perf_counter() - started:.2f} s")
 
 
 def main() -> None:
@@ -129,6 +282,7 @@ def main() -> None:
     parser.add_argument("--volunteers", type=int, default=20000)
     parser.add_argument("--small", type=int, default=2000)
     parser.add_argument("--needs", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=11)
     args = parser.parse_args()
     url, tmp = database_url("matching")
     app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, LOG_LEVEL="WARNING",
@@ -147,26 +301,28 @@ def main() -> None:
         load_reference_data()
         load_people_reference()
         load_neighbours()
-        office = db.session.scalar(select(Office).order_by(Office.id))
+        office = db.session.scalar(select(Office).where(Office.slug == OFFICE_SLUG))
         hashed = hash_password(PASSWORD)
-        db.session.add_all([
-            User(email="admin@bench.example", name="Admin", role=Role.ADMIN, password_hash=hashed, confirmed_at=utcnow()),
-            User(email="coord@bench.example", name="Koordination", role=Role.COORDINATOR, password_hash=hashed,
-                 confirmed_at=utcnow(), offices=[office]),
-        ])
+        coordinator = User(email="coord@bench.example", name="Koordination", role=Role.COORDINATOR,
+                           password_hash=hashed, confirmed_at=utcnow(), offices=[office])
+        db.session.add_all([User(email="admin@bench.example", name="Admin", role=Role.ADMIN, password_hash=hashed,
+                                 confirmed_at=utcnow()), coordinator])
         db.session.commit()
-        office_id, office_name = office.id, office.name
+        office_id, office_name, coordinator_id = office.id, office.name, coordinator.id
     rng = random.Random(14)
     started = time.perf_counter()
-    fill(app, 1000, args.small, rng)
-    add_needs(app, args.needs, rng)
-    print(f"database: {url.split(':')[0]}; {args.small} volunteers and {args.needs} open needs in "
-          f"{time.perf_counter() - started:.1f} s; coordinator of {office_name}")
+    fill_volunteers(app, 1000, args.small, rng)
+    fill_needs(app, args.needs, rng, coordinator_id)
+    print(f"database: {url.split(':')[0]}; filled {args.small} volunteers and {args.needs} open needs "
+          f"in {time.perf_counter() - started:.1f} s; coordinator of {office_name}")
     client = app.test_client()
     login(client, "coord@bench.example", PASSWORD)
-    report(app, client, f"{args.small} volunteers", office_id, args.needs)
-    fill(app, 1000 + args.small, args.volunteers - args.small, rng)
-    report(app, client, f"{args.volunteers} volunteers", office_id, args.needs)
+    report(app, client, office_id, coordinator_id, "small", args.small, args.repeats)
+    started = time.perf_counter()
+    fill_volunteers(app, 1000 + args.small, args.volunteers - args.small, rng)
+    print(f"\nfilled {args.volunteers - args.small} more volunteers in {time.perf_counter() - started:.1f} s")
+    report(app, client, office_id, coordinator_id, "large", args.volunteers, args.repeats)
+    confirm(app, client, office_id)
     if tmp:
         tmp.cleanup()
 

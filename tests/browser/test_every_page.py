@@ -43,7 +43,7 @@ STAFF = {"offices.list_offices", "offices.show_office", "mail.messages", "mail.m
          "activities.issue_certificate", "activities.ehrenamtskarte",
          "activities.shift_import",  # the office's coordinators only; partner contacts too get 403
          "activities.office_attendance_export",  # the form; with ?fmt= the file (tests/activities/test_yearly_export.py)
-         "matching.board", "matching.need_new", "matching.need_detail", "matching.need_edit"}
+         "matching.board", "matching.need_new", "matching.need_detail", "matching.need_edit", "matching.batch"}
 ADMIN = {"offices.new_office", "offices.edit_office", "offices.new_satellite", "offices.edit_satellite",
          "accounts.admin_users", "accounts.admin_user", "mail.outbox", "mail.templates",
          "mail.edit_template", "people.admin_list", "people.admin_list_item", "people.consent_texts",
@@ -205,6 +205,8 @@ def expected_status(endpoint: str, role: str) -> set[int]:
         return {200} if role == "admin" else {403}
     if endpoint in STAFF:
         return {200} if staff else {403}
+    if endpoint == "matching.batch_offices":  # straight to the batch of a coordinator's one office
+        return {200, 302} if staff else {403}
     if endpoint in PROFILE:
         if role == "unconfirmed":
             return {302}  # confirm first

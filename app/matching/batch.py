@@ -1,0 +1,438 @@
+"""Matching all open needs of an office at once: the optimal assignment, shown before any mail.
+
+`plan(office_id)` takes the office's open needs (oldest first, at most MAX_NEEDS per run) and the
+office's volunteers, and proposes each need at most one volunteer so that the total score is
+maximal (`assignment.optimal_assignment`, exact), each volunteer taking at most as many needs as
+their remaining monthly hours and this week's contacts allow. Nothing is mailed: `confirm()` does
+that once the coordinator has checked the rows, through `proposals.propose` (the same mail, the
+same checks under the need's lock as one by one).
+
+Statements are a fixed number, whatever the number of needs (7): the needs (2, with skills), one
+`candidates.eligible()` statement for the hard conditions that don't depend on the need (contactable,
+active, working with the office, the weekly cap) with every fact the score reads, the proposals
+made for these needs, the district neighbours, hours of open assignments, contacts this week.
+The conditions that depend on the need (free at its time, the required language at its level,
+not asked for it before, enough hours left) and the score are applied to the whole needs ×
+volunteers matrix with numpy — the same rules and weights as `candidates.score_row` (a test holds
+both to the same pairs and scores); reasons are worded by `score_row` itself for the rows shown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+import numpy as np
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.core.permissions import can_act_in_office
+from app.core.timeutil import utcnow
+from app.extensions import db
+from app.matching import assignment
+from app.matching import candidates as cand
+from app.matching.models import DistrictNeighbour, Need, NeedState, Proposal, ProposalState
+from app.people.models import volunteer_offices
+
+MAX_NEEDS = 300  # per run; the oldest first
+ALTERNATIVES = 10  # other eligible candidates offered in a row's "change" select
+MAX_ROUNDS = 20  # re-solves when a volunteer's chosen needs add up to more hours than are left
+
+
+@dataclass
+class Option:
+    user_id: int
+    name: str
+    score: float
+
+
+@dataclass
+class BatchRow:
+    need: Need
+    chosen: cand.Candidate | None  # with reasons in words
+    options: list[Option]  # the chosen one first, then the best other eligible candidates
+    eligible_count: int
+
+    @property
+    def score(self) -> float | None:
+        return self.chosen.score if self.chosen else None
+
+
+@dataclass
+class BatchPlan:
+    office_id: int
+    rows: list[BatchRow]
+    volunteers: int  # volunteers passing the conditions that don't depend on the need
+    pairs: int  # eligible (need, volunteer) pairs
+    total: float  # total score of the proposed assignment
+    scores: dict[tuple[int, int], float] = field(default_factory=dict)  # the pairs given to the solver
+    capacity: dict[int, int] = field(default_factory=dict)
+    assignment: dict[int, int] = field(default_factory=dict)  # need id → user id
+    more_needs: bool = False  # more open needs than MAX_NEEDS: the rest next run
+    hours: dict[int, float] = field(default_factory=dict)  # need id → expected hours (0: not given)
+    hours_left: dict[int, float] = field(default_factory=dict)  # user id → hours left (inf: no limit)
+
+    def greedy(self) -> dict[int, int]:
+        """The best-pair-first pass under the same rules (count places and hours left): what the
+        optimal assignment is measured against."""
+        places = dict(self.capacity)
+        left = dict(self.hours_left)
+        result: dict[int, int] = {}
+        for (need_id, uid), score in sorted(self.scores.items(), key=lambda kv: (-kv[1], kv[0])):
+            if score < 0:
+                break
+            if need_id in result or places.get(uid, 0) <= 0 or self.hours[need_id] > left[uid] + 1e-9:
+                continue
+            result[need_id] = uid
+            places[uid] -= 1
+            left[uid] -= self.hours[need_id]
+        return result
+
+
+class BatchError(Exception):
+    pass
+
+
+def _office_only(office_id: int) -> SimpleNamespace:
+    """What `candidates.eligible` reads of a need, for the conditions no need adds to."""
+    return SimpleNamespace(id=None, office_id=office_id, matched_user_id=None, slots=0, required_language=None,
+                           required_level=None, district_id=None)
+
+
+def open_hours(user_ids_select) -> dict[int, float]:
+    """Expected hours of each volunteer's open assignments (matched, not done) and pending
+    proposals, one statement; a need without expected hours counts 0."""
+    matched = (select(Need.matched_user_id.label("user_id"), Need.expected_hours.label("hours"))
+               .where(Need.state == NeedState.MATCHED, Need.matched_user_id.in_(user_ids_select)))
+    pending = (select(Proposal.user_id.label("user_id"), Need.expected_hours.label("hours"))
+               .join(Need, Need.id == Proposal.need_id)
+               .where(Proposal.state == ProposalState.PENDING, Proposal.user_id.in_(user_ids_select)))
+    both = union_all(matched, pending).subquery("open_hours")
+    return {uid: float(h or 0) for uid, h in db.session.execute(
+        select(both.c.user_id, func.sum(both.c.hours)).group_by(both.c.user_id))}
+
+
+def contacts_this_week(user_ids_select, now: datetime) -> dict[int, int]:
+    """Proposals (and other registered contacts) of each volunteer in the last 7 days, one statement."""
+    contacts = cand._contacts_since(now - timedelta(days=7))
+    return dict(db.session.execute(select(contacts.c.user_id, func.count()).where(
+        contacts.c.user_id.in_(user_ids_select)).group_by(contacts.c.user_id)).all())
+
+
+def remaining_hours(hours_per_month, hours_this_month: float, open_expected: float) -> float | None:
+    """Hours left this month: offered minus given this month minus open assignments (None: no limit)."""
+    if not hours_per_month:
+        return None
+    return max(0.0, float(hours_per_month) - float(hours_this_month) - float(open_expected))
+
+
+def _needs(office_id: int) -> tuple[list[Need], bool]:
+    needs = list(db.session.scalars(
+        select(Need).where(Need.office_id == office_id, Need.state == NeedState.OPEN)
+        .order_by(Need.created_at, Need.id).limit(MAX_NEEDS + 1)
+        .options(joinedload(Need.category), joinedload(Need.district), selectinload(Need.skills))).unique())
+    return needs[:MAX_NEEDS], len(needs) > MAX_NEEDS
+
+
+class _Volunteers:
+    """The office's volunteers as arrays (one per fact), for the needs × volunteers matrix."""
+
+    def __init__(self, rows, open_expected: dict[int, float], recent: dict[int, int], cap: int):
+        self.rows = rows
+        n = len(rows)
+        self.ids = np.array([r.id for r in rows], dtype=np.int64)
+        self.index = {int(uid): i for i, uid in enumerate(self.ids)}
+        self.availability = np.array([r.availability or 0 for r in rows], dtype=np.int64)
+        self.district = np.array([r.district_id if r.district_id is not None else -1 for r in rows], dtype=np.int64)
+        self.langs: dict[str, np.ndarray] = {}
+        self.skills: dict[int, np.ndarray] = {}
+        for i, r in enumerate(rows):
+            for part in (r.langs or "").split(","):
+                if ":" in part:
+                    code, level = part.split(":", 1)
+                    self.langs.setdefault(code, np.zeros(n, dtype=np.int64))[i] = int(level)
+            for x in (r.skills or "").split(","):
+                if x:
+                    self.skills.setdefault(int(x), np.zeros(n, dtype=bool))[i] = True
+        load = np.array([int(r.pending or 0) + int(r.assigned or 0) for r in rows], dtype=float)
+        self.done = np.array([float(r.activity_minutes or 0) / 60 + float(r.need_hours or 0) for r in rows])
+        self.hpm = np.array([float(r.hours_per_month or 0) for r in rows])
+        has_hours = self.hpm > 0
+        used = np.divide(self.done, self.hpm, out=np.zeros(n), where=has_hours)
+        present = np.array([int(r.present or 0) for r in rows], dtype=float)
+        absent = np.array([int(r.absent or 0) for r in rows], dtype=float)
+        dates = present + absent
+        reliability = np.where(dates > 0, cand.W_RELIABLE * (2 * (present + 1) / (dates + 2) - 1), 0.0)
+        # The part of the score that no need changes.
+        self.base = cand.BASE - cand.P_LOAD * load - np.where(has_hours, cand.P_HOURS * np.minimum(used, 2.0), 0.0) \
+            + reliability
+        self.has_hours = has_hours
+        opened = np.array([open_expected.get(int(uid), 0.0) for uid in self.ids])
+        self.remaining = np.where(has_hours, np.maximum(0.0, self.hpm - self.done - opened), np.inf)
+        self.weekly_left = np.array([max(0, cap - int(recent.get(int(uid), 0))) for uid in self.ids], dtype=np.int64)
+
+    def level(self, code: str) -> np.ndarray:
+        return self.langs.get(code, np.zeros(len(self.rows), dtype=np.int64))
+
+
+def _need_row(need: Need, vol: _Volunteers, asked: set[int], neighbours: set[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(eligible mask, scores) of one need over every volunteer: `eligible()`'s need-specific
+    hard conditions and `score_row`'s formula, vectorised."""
+    n = len(vol.rows)
+    mask = np.ones(n, dtype=bool)
+    if need.slots:
+        mask &= (vol.availability & int(need.slots)) != 0
+    required = need.required_language
+    if required:
+        mask &= vol.level(required) >= (need.required_level or 1)
+    for uid in asked:
+        i = vol.index.get(uid)
+        if i is not None:
+            mask[i] = False
+    if need.matched_user_id is not None and need.matched_user_id in vol.index:
+        mask[vol.index[need.matched_user_id]] = False
+    hours = float(need.expected_hours or 0)
+    if hours:  # more hours than are left this month: not a pair
+        mask &= vol.remaining >= hours
+    score = vol.base.copy()
+    if required:
+        score += np.where(vol.level(required) > 0, cand.W_REQUIRED * (vol.level(required) - (need.required_level or 1)), 0.0)
+    helpful = need.language_codes("helpful")
+    for code in helpful:
+        if code != required:
+            score += cand.W_HELPFUL * vol.level(code) / 4
+    for code in need.language_codes("household"):
+        if code != required and code not in helpful:
+            score += np.where(vol.level(code) > 0, cand.W_HOUSEHOLD, 0.0)
+    for skill in need.skills:
+        if skill.id in vol.skills:
+            score += np.where(vol.skills[skill.id], cand.W_SKILL, 0.0)
+    if need.district_id is not None:
+        known = vol.district >= 0
+        same = vol.district == need.district_id
+        near = np.isin(vol.district, list(neighbours)) if neighbours else np.zeros(n, dtype=bool)
+        score += np.where(known & same, cand.W_SAME_DISTRICT,
+                          np.where(known & near, cand.W_NEIGHBOUR, np.where(known, -cand.P_FURTHER, 0.0)))
+    if hours:
+        score -= np.where(vol.has_hours & (vol.done + hours > vol.hpm), cand.P_OVER, 0.0)
+    return mask, np.round(score, 2)
+
+
+def _capacity(mask: np.ndarray, hours: np.ndarray, vol: _Volunteers) -> np.ndarray:
+    """Per volunteer: how many of their eligible needs fit at most — the k smallest expected hours
+    that add up to no more than what is left, and no more than this week's contacts left."""
+    eligible_hours = np.where(mask, hours[:, None], np.inf)
+    eligible_hours.sort(axis=0)
+    fits = np.cumsum(eligible_hours, axis=0) <= vol.remaining[None, :]
+    by_hours = np.where(np.isinf(vol.remaining), mask.sum(axis=0), fits.sum(axis=0))
+    return np.minimum(by_hours, vol.weekly_left)
+
+
+def plan(actor, office_id: int, now: datetime | None = None) -> BatchPlan:
+    """The best overall assignment of the office's open needs (nothing stored, nothing mailed)."""
+    if not can_act_in_office(actor, office_id):
+        raise BatchError("office")
+    now = now or utcnow()
+    needs, more = _needs(office_id)
+    if not needs:
+        return BatchPlan(office_id, [], 0, 0, 0.0)
+    office_users = select(volunteer_offices.c.user_id).where(volunteer_offices.c.office_id == office_id)
+    rows = db.session.execute(cand.eligible(_office_only(office_id), now)).all()
+    need_ids = [n.id for n in needs]
+    asked: dict[int, set[int]] = {}
+    for need_id, user_id in db.session.execute(select(Proposal.need_id, Proposal.user_id)
+                                               .where(Proposal.need_id.in_(need_ids))):
+        asked.setdefault(need_id, set()).add(user_id)
+    districts = sorted({n.district_id for n in needs if n.district_id is not None})
+    neighbours: dict[int, set[int]] = {}
+    if districts:
+        for d, nb in db.session.execute(select(DistrictNeighbour.district_id, DistrictNeighbour.neighbour_id)
+                                        .where(DistrictNeighbour.district_id.in_(districts))):
+            neighbours.setdefault(d, set()).add(nb)
+    vol = _Volunteers(rows, open_hours(office_users), contacts_this_week(office_users, now), cand.weekly_cap())
+    if not rows:
+        return BatchPlan(office_id, [BatchRow(n, None, [], 0) for n in needs], 0, 0, 0.0, more_needs=more)
+
+    mask = np.zeros((len(needs), len(rows)), dtype=bool)
+    score = np.zeros((len(needs), len(rows)))
+    for i, need in enumerate(needs):
+        mask[i], score[i] = _need_row(need, vol, asked.get(need.id, set()),
+                                      neighbours.get(need.district_id, set()))
+    hours = np.array([float(n.expected_hours or 0) for n in needs])
+    capacity = _capacity(mask, hours, vol)
+    mask &= capacity[None, :] > 0
+    orders = _orders(vol, mask, score)
+    chosen = _solve(needs, vol, orders, score, capacity)
+
+    pairs = int(mask.sum())
+    total = 0.0
+    out_rows = []
+    names = {int(r.id): r.name for r in rows}
+    for i, need in enumerate(needs):
+        order = orders[i]
+        picked = chosen.get(need.id)
+        candidate = None
+        if picked is not None:
+            candidate = _worded(need, rows[vol.index[picked]], neighbours.get(need.district_id, set()))
+            total += float(score[i, vol.index[picked]])
+        options = [Option(picked, names[picked], float(score[i, vol.index[picked]]))] if picked is not None else []
+        for j in order[:ALTERNATIVES + 1]:
+            uid = int(vol.ids[j])
+            if uid != picked and len(options) < ALTERNATIVES + (picked is not None):
+                options.append(Option(uid, names[uid], float(score[i, j])))
+        out_rows.append(BatchRow(need, candidate, options, len(order)))
+    scores, cap = _pruned(needs, vol, orders, score, capacity)
+    return BatchPlan(office_id, out_rows, len(rows), pairs, round(total, 2), scores=scores, capacity=cap,
+                     assignment=chosen, more_needs=more, hours={n.id: float(n.expected_hours or 0) for n in needs},
+                     hours_left={uid: float(vol.remaining[vol.index[uid]]) for uid in cap})
+
+
+def _orders(vol, mask, score) -> list[np.ndarray]:
+    """Per need: its eligible volunteers' columns, best score first (ties: lower user id)."""
+    out = []
+    for i in range(mask.shape[0]):
+        cols = np.flatnonzero(mask[i])
+        out.append(cols[np.lexsort((vol.ids[cols], -score[i, cols]))])
+    return out
+
+
+def _pruned(needs, vol, orders, score, capacity) -> tuple[dict, dict]:
+    """The pairs that can be in an optimal assignment: per need its best volunteers until their
+    places cover every need (exact, the argument of `assignment.optimal_assignment`)."""
+    n_needs = len(needs)
+    scores: dict[tuple[int, int], float] = {}
+    used: set[int] = set()
+    for i, need in enumerate(needs):
+        cols = orders[i]
+        cols = cols[capacity[cols] > 0]
+        if not len(cols):
+            continue
+        places = np.cumsum(np.minimum(capacity[cols], n_needs))
+        keep = cols[: int(np.searchsorted(places, n_needs)) + 1]
+        uids = vol.ids[keep].tolist()
+        scores.update(zip(zip([need.id] * len(uids), uids), score[i, keep].tolist()))
+        used.update(uids)
+    return scores, {uid: int(capacity[vol.index[uid]]) for uid in used}
+
+
+def _solve(needs, vol, orders, score, capacity) -> dict[int, int]:
+    """Optimal under the count capacities; when a volunteer's chosen needs add up to more hours
+    than are left, their capacity drops by one and it is solved again."""
+    capacity = capacity.copy()
+    hours_of = {n.id: float(n.expected_hours or 0) for n in needs}
+    # Ties go to the older need: a bonus far below the scores' 0.01 steps (all of them together
+    # add less than 0.005), so it only decides between assignments of equal total.
+    tie = {n.id: 0.004 * (len(needs) - i) / len(needs) ** 2 for i, n in enumerate(needs)}
+    for _round in range(MAX_ROUNDS):
+        scores, cap = _pruned(needs, vol, orders, score, capacity)
+        chosen = assignment.optimal_assignment({k: v + tie[k[0]] for k, v in scores.items()}, cap)
+        load: dict[int, float] = {}
+        for need_id, uid in chosen.items():
+            load[uid] = load.get(uid, 0.0) + hours_of[need_id]
+        over = [uid for uid, h in load.items() if h > vol.remaining[vol.index[uid]] + 1e-9]
+        if not over:
+            return chosen
+        for uid in over:
+            capacity[vol.index[uid]] = max(0, sum(1 for u in chosen.values() if u == uid) - 1)
+    # Still over after MAX_ROUNDS: drop each over-full volunteer's weakest needs.
+    by_user: dict[int, list[int]] = {}
+    for need_id, uid in chosen.items():
+        by_user.setdefault(uid, []).append(need_id)
+    need_index = {n.id: i for i, n in enumerate(needs)}
+    for uid, need_ids in by_user.items():
+        left = vol.remaining[vol.index[uid]]
+        for need_id in sorted(need_ids, key=lambda n: -score[need_index[n], vol.index[uid]]):
+            if hours_of[need_id] <= left + 1e-9:
+                left -= hours_of[need_id]
+            else:
+                del chosen[need_id]
+    return chosen
+
+
+def _worded(need: Need, row, neighbours: set[int]) -> cand.Candidate:
+    """The chosen volunteer as `score_row` words it (reasons in plain words)."""
+    facts = row._asdict()
+    facts["neighbour"] = facts.get("district_id") in neighbours
+    skill_names = cand._skill_names(need)
+    return cand.score_row(need, SimpleNamespace(**facts), {s.id for s in need.skills}, skill_names)
+
+
+# ---------------------------------------------------------------- confirm
+@dataclass
+class Outcome:
+    need_id: int
+    user_id: int | None
+    sent: bool
+    reason: str = ""
+
+
+def default_text(locale: str = "de") -> str:
+    with force_locale(locale):
+        return str(_l("The office would like to ask you for help with this. If you can, say yes with the "
+                      "link; the coordinator will tell you the details."))
+
+
+def confirm(actor, office_id: int, choices: list[tuple[int, int]], shared_text: str,
+            now: datetime | None = None) -> list[Outcome]:
+    """Propose each chosen (need, volunteer) pair, checked again at this moment: the need still
+    open and of this office, the volunteer's hours left across the rows (one statement for all),
+    and the hard conditions — `proposals.propose` checks them with `candidates.is_eligible`
+    under the need's lock, so a withdrawn consent or a full week counts up to the last row.
+    Valid rows go out through `propose` (one transaction and one mail each, as one by one); the
+    others come back with the reason."""
+    from app.matching import proposals as prop
+    from app.matching.services import NeedError
+
+    if not can_act_in_office(actor, office_id):
+        raise BatchError("office")
+    now = now or utcnow()
+    need_ids = [n for n, _u in choices]
+    needs = {n.id: n for n in db.session.scalars(select(Need).where(Need.id.in_(need_ids or [-1]))
+                                                 .options(selectinload(Need.skills)))}
+    user_ids = sorted({u for _n, u in choices})
+    opened = open_hours(select(volunteer_offices.c.user_id).where(volunteer_offices.c.user_id.in_(user_ids or [-1]))
+                        .distinct())
+    # Hours given this month of the chosen people, one statement (those failing a condition of
+    # the office are missing here; `propose` refuses them below).
+    left: dict[int, float | None] = {}
+    for row in db.session.execute(cand.eligible(_office_only(office_id), now, user_ids=user_ids)):
+        done = float(row.activity_minutes or 0) / 60 + float(row.need_hours or 0)
+        left[row.id] = remaining_hours(row.hours_per_month, done, opened.get(row.id, 0.0))
+    outcomes: list[Outcome] = []
+    for need_id, user_id in choices:
+        need = needs.get(need_id)
+        if need is None or need.office_id != office_id:
+            outcomes.append(Outcome(need_id, user_id, False, str(_l("This need does not exist."))))
+            continue
+        if need.state != NeedState.OPEN:
+            outcomes.append(Outcome(need_id, user_id, False,
+                                    str(_l("The need is no longer open (%(state)s).", state=need.state.label))))
+            continue
+        if user_id not in left:
+            outcomes.append(Outcome(need_id, user_id, False, str(_l(
+                "This person no longer meets the conditions (time, language, contact wanted, already asked, "
+                "or enough proposals this week)."))))
+            continue
+        hours = float(need.expected_hours or 0)
+        if left[user_id] is not None and hours > left[user_id] + 1e-9:
+            outcomes.append(Outcome(need_id, user_id, False, str(_l(
+                "Not enough hours left this month for this need (%(left)s of %(hours)s hours).",
+                left=cand._num(left[user_id]), hours=cand._num(hours)))))
+            continue
+        try:
+            prop.propose(actor, need_id, user_id, shared_text, now)
+        except NeedError as exc:
+            outcomes.append(Outcome(need_id, user_id, False,
+                                    "; ".join(str(v) for v in {**exc.errors, **exc.warnings}.values())))
+            needs = {**needs, need_id: db.session.get(Need, need_id)}
+            continue
+        if left[user_id] is not None:
+            left[user_id] -= hours
+        outcomes.append(Outcome(need_id, user_id, True))
+    return outcomes
+
+
+__all__ = ["ALTERNATIVES", "MAX_NEEDS", "BatchError", "BatchPlan", "BatchRow", "Option", "Outcome", "confirm",
+           "default_text", "plan"]
