@@ -32,7 +32,7 @@ def test_admin_menu_on_a_phone_opens_by_keyboard(new_context, live_server, make,
     menu.focus()
     page.keyboard.press("Enter")
     links = nav.locator(".nav-menu a, .nav-menu button")
-    assert links.count() == 13  # 12 links and "Log out"
+    assert links.count() == 14  # 13 links (with "Bedarfe") and "Log out"
     for i in range(links.count()):
         box = links.nth(i).bounding_box()
         assert box["height"] >= 44 and box["width"] >= 300, (links.nth(i).inner_text(), box)
