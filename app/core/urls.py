@@ -16,6 +16,16 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def form_id(value) -> int | None:
+    """A record id from a form field: a positive whole number a database integer can hold, else
+    None (never an overflow in the driver)."""
+    raw = str(value or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
+        return None
+    n = int(raw)
+    return n if 0 < n <= 2**31 - 1 else None
+
+
 def cached_url_for(app):
     """`url_for` for templates, remembering what it built: a page asks for the same dozen links
     (menu, footer, static files) on every request, and building one costs more than the rest of

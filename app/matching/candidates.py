@@ -104,8 +104,10 @@ def _contacts_since(since: datetime):
 
 
 def eligible(need: Need, now: datetime | None = None, *, name: str | None = None,
-             user_ids: list[int] | None = None) -> Select:
-    """SELECT of every volunteer meeting the need's hard conditions, with the facts for the score."""
+             user_ids: list[int] | None = None, answering: bool = False) -> Select:
+    """SELECT of every volunteer meeting the need's hard conditions, with the facts for the score.
+    `answering`: the conditions once more for someone who was asked and says yes — all but "not
+    asked for this need yet" and the weekly cap, which their own proposal takes up."""
     now = now or utcnow()
     week_ago = now - timedelta(days=7)
     contacts = _contacts_since(week_ago)
@@ -115,9 +117,10 @@ def eligible(need: Need, now: datetime | None = None, *, name: str | None = None
             .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
             .where(VolunteerProfile.status == VolunteerStatus.ACTIVE,
                    exists().where(volunteer_offices.c.user_id == User.id,
-                                  volunteer_offices.c.office_id == need.office_id),
-                   ~exists().where(Proposal.need_id == need.id, Proposal.user_id == User.id),
-                   recent < weekly_cap()))
+                                  volunteer_offices.c.office_id == need.office_id)))
+    if not answering:
+        stmt = stmt.where(~exists().where(Proposal.need_id == need.id, Proposal.user_id == User.id),
+                          recent < weekly_cap())
     if need.matched_user_id is not None:
         stmt = stmt.where(User.id != need.matched_user_id)
     if need.slots:
@@ -402,6 +405,12 @@ def is_eligible(need: Need, user_id: int, now: datetime | None = None) -> Candid
     return rank(need, rows)[0] if rows else None
 
 
+def still_fits(need: Need, user_id: int, now: datetime | None = None) -> bool:
+    """At the answer: the person asked still meets the need's hard conditions (consent, status,
+    office, language, time) — a withdrawal or a changed need between mail and answer counts."""
+    return db.session.execute(eligible(need, now, user_ids=[user_id], answering=True).limit(1)).first() is not None
+
+
 def score_candidates(need_ids: list[int], volunteer_limit: int | None = None,
                      now: datetime | None = None) -> dict[int, list[Candidate]]:
     """For each need: its candidates (hard conditions met), best first, with score and reasons —
@@ -443,4 +452,4 @@ def partners_for(need: Need) -> list[Organisation]:
 
 
 __all__ = ["Candidate", "candidates_for", "eligible", "is_eligible", "pairs", "partners_for", "rank",
-           "register_weekly_contacts", "score_candidates", "weekly_cap"]
+           "register_weekly_contacts", "score_candidates", "still_fits", "weekly_cap"]

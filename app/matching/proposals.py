@@ -23,7 +23,7 @@ from app.core.urls import external_url
 from app.extensions import db
 from app.mail.services import queue_mail_to_user
 from app.matching import candidates as cand
-from app.matching.models import CheckIn, Need, NeedState, Proposal, ProposalState
+from app.matching.models import CheckIn, Need, NeedState, NeedTiming, Proposal, ProposalState
 from app.matching.services import NeedError, _locked_need, set_state
 
 PURPOSE = "matching-proposal"
@@ -56,6 +56,11 @@ def propose(actor, need_id: int, user_id: int, shared_text: str, now: datetime |
         need = _locked_need(actor, need_id)
         if need.state not in (NeedState.OPEN, NeedState.PROPOSED):
             raise NeedError({"state": _l("Only an open need can be proposed.")})
+        if _appointment_passed(need, now):
+            raise NeedError({"state": _l("The appointment has passed. Please change its date first.")})
+        # The person's row locked (in id order, as urgent calls lock them) before the weekly cap is
+        # counted: two proposals at once can't both take their last turn of the week.
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
         if need.case_code and need.case_code.lower() in text.lower():
             raise NeedError({"shared_text": _l("Please leave the case code out: volunteers never see it.")})
         from app.matching.services import personal_data_in
@@ -67,8 +72,11 @@ def propose(actor, need_id: int, user_id: int, shared_text: str, now: datetime |
             raise NeedError({"user_id": _l("This person can't be proposed for this need (not free at that time, "
                                            "the language is missing, no contact wanted, already asked, or "
                                            "enough proposals this week).")})
+        deadline = now + timedelta(days=answer_days())
+        if need.timing == NeedTiming.AT and need.starts_at is not None:
+            deadline = min(deadline, need.starts_at)  # an answer after the appointment is no answer
         proposal = Proposal(need_id=need.id, user_id=user_id, shared_text=text, proposed_by_id=actor.id,
-                            created_at=now, deadline=now + timedelta(days=answer_days()))
+                            created_at=now, deadline=deadline)
         db.session.add(proposal)
         try:
             db.session.flush()
@@ -84,6 +92,10 @@ def propose(actor, need_id: int, user_id: int, shared_text: str, now: datetime |
     except Exception:
         db.session.rollback()
         raise
+
+
+def _appointment_passed(need: Need, now: datetime) -> bool:
+    return need.timing == NeedTiming.AT and need.starts_at is not None and need.starts_at <= now
 
 
 def _mail_proposal(proposal: Proposal, need: Need) -> None:
@@ -147,6 +159,16 @@ def answer(token: str, accept: bool, now: datetime | None = None) -> Proposal:
                                            "answer has passed, or the office found someone else."))
         volunteer = db.session.get(User, proposal.user_id)
         proposal.answered_at = now
+        if accept and (_appointment_passed(need, now) or not cand.still_fits(need, proposal.user_id, now)):
+            # Consent withdrawn, no longer active or with the office, or the need changed so that
+            # the person no longer fits: the request ends here, the need looks for someone else.
+            proposal.state = ProposalState.WITHDRAWN
+            _reopen_if_none_pending(volunteer, need, proposal, now)
+            audit.record(volunteer, "proposal.withdrawn", proposal, office_id=need.office_id, need=need.id,
+                         user=proposal.user_id, reason="no longer fits")
+            db.session.commit()
+            raise ProposalError("gone", _l("This request is no longer open for you: the need or your profile "
+                                           "changed since we asked. Thank you all the same!"))
         if accept:
             proposal.state = ProposalState.ACCEPTED
             need.matched_user_id = proposal.user_id
@@ -199,13 +221,22 @@ def withdraw(actor, proposal_id: int, now: datetime | None = None) -> Proposal:
         raise
 
 
-def _coordinator_of(need: Need, proposal: Proposal) -> User | None:
-    user = db.session.get(User, proposal.proposed_by_id) if proposal.proposed_by_id else None
-    if user is None or not user.active or user.deleted_at is not None:
-        user = db.session.get(User, need.created_by_id) if need.created_by_id else None
-    if user is None or not user.active or user.deleted_at is not None:
-        return None
-    return user
+def _coordinator_of(need: Need, proposal: Proposal | None = None) -> User | None:
+    """Who hears about the need: the one who proposed it or recorded it while they still work for
+    its office (an active coordinator in its scope, or an admin), else the office's first active
+    coordinator — never someone who moved on (the mail names the case code)."""
+    from app.accounts.models import Role, coordinator_offices
+    from app.core.permissions import can_act_in_office
+
+    for user_id in (proposal.proposed_by_id if proposal else None, need.created_by_id):
+        user = db.session.get(User, user_id) if user_id else None
+        if (user is not None and user.active and user.deleted_at is None
+                and user.role in (Role.COORDINATOR, Role.ADMIN) and can_act_in_office(user, need.office_id)):
+            return user
+    return db.session.scalar(
+        select(User).join(coordinator_offices, coordinator_offices.c.user_id == User.id)
+        .where(coordinator_offices.c.office_id == need.office_id, User.role == Role.COORDINATOR,
+               User.active.is_(True), User.deleted_at.is_(None)).order_by(User.id).limit(1))
 
 
 def _tell_coordinator(need: Need, proposal: Proposal, volunteer: User, kind: str) -> None:
@@ -264,16 +295,18 @@ def send_check_ins(now: datetime | None = None, limit: int = 500) -> int:
             continue
         check_in = db.session.get(CheckIn, check_in_id)
         need = check_in.need
-        coordinator = db.session.get(User, need.created_by_id) if need.created_by_id else None
-        if coordinator is not None and coordinator.active and coordinator.deleted_at is None:
-            volunteer = db.session.get(User, need.matched_user_id) if need.matched_user_id else None
-            with force_locale(coordinator.locale or "de"):
-                context = _need_context(need, coordinator.locale or "de")
-                context.update(weeks=check_in.weeks, case_code=need.case_code,
-                               volunteer=volunteer.name if volunteer else "",
-                               since=format_date(need.matched_at, "long") if need.matched_at else "",
-                               need_link=external_url("matching.need_detail", need_id=need.id))
-            queue_mail_to_user("matching_check_in", coordinator, context, office_id=need.office_id)
+        coordinator = _coordinator_of(need)
+        if coordinator is None:  # nobody to remind yet: keep it due (not claimed) until there is
+            db.session.rollback()
+            continue
+        volunteer = db.session.get(User, need.matched_user_id) if need.matched_user_id else None
+        with force_locale(coordinator.locale or "de"):
+            context = _need_context(need, coordinator.locale or "de")
+            context.update(weeks=check_in.weeks, case_code=need.case_code,
+                           volunteer=volunteer.name if volunteer else "",
+                           since=format_date(need.matched_at, "long") if need.matched_at else "",
+                           need_link=external_url("matching.need_detail", need_id=need.id))
+        queue_mail_to_user("matching_check_in", coordinator, context, office_id=need.office_id)
         audit.record(None, "need.check_in_due", need, office_id=need.office_id, weeks=check_in.weeks)
         db.session.commit()
         sent += 1

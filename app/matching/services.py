@@ -196,6 +196,8 @@ def edit_need(actor, need_id: int, data: NeedData) -> Need:
     """Change a need's facts (not its state or office); audited with the changed field names."""
     try:
         need = _locked_need(actor, need_id)
+        if need.state in (NeedState.DONE, NeedState.CLOSED):
+            raise NeedError({"state": _l("A need that is done or closed can no longer be changed. Reopen it first.")})
         errors, warnings, clean = _check(actor, data, need)
         if errors or warnings:
             raise NeedError(errors, warnings)

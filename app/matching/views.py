@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts.models import Role
 from app.activities.series import local_to_utc, utc_to_local
 from app.core import audit
+from app.core.urls import form_id
 from app.core.permissions import can_act_in_office, office_scope, staff_required
 from app.extensions import db
 from app.matching import bp
@@ -237,7 +238,7 @@ def need_detail(need_id: int):
 def need_propose(need_id: int):
     need = _need_or_404(need_id)
     form = ProposeForm()
-    user_id = request.form.get("user_id", type=int)
+    user_id = form_id(request.form.get("user_id"))
     if not form.validate() or not user_id:
         if not user_id:
             flash(_("Please choose a person."), "error")
@@ -354,7 +355,7 @@ def my_assignments():
     form = DoneForm()
     errors_for = None
     if request.method == "POST":
-        need_id = request.form.get("need_id", type=int)
+        need_id = form_id(request.form.get("need_id"))
         if form.validate() and need_id:
             try:
                 svc.mark_done(current_user, need_id, float(form.hours_given.data), form.outcome.data or "")
