@@ -120,7 +120,16 @@ def fill() -> dict:
         # a slot of another activity for the sign-up POST (far from the festival's dates)
         post_activity = ids[250]
         post_slot = next(s for s in slots if s.activity_id == post_activity)
+        from app.accounts.models import Role as AccountRole
+        from app.accounts.models import User, coordinator_offices
+
+        roster_office = db.session.scalar(select(Activity.office_id).where(Activity.id == roster_activity))
+        roster_coordinator = db.session.scalar(
+            select(User.email).join(coordinator_offices, coordinator_offices.c.user_id == User.id)
+            .where(coordinator_offices.c.office_id == roster_office, User.role == AccountRole.COORDINATOR)
+            .order_by(User.id).limit(1))
         return {"activity": ids[100], "festival": festival, "roster_activity": roster_activity,
+                "roster_coordinator": roster_coordinator,
                 "roster_slot": roster_slot.id, "roster_role": roster_slot.role_id, "post_activity": post_activity,
                 "post_role": post_slot.role_id, "post_slot": post_slot.id, "activities": len(ids),
                 "slots": len(slots), "signups": len(unique)}

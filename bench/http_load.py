@@ -149,7 +149,8 @@ def main() -> None:
         # a logged-in volunteer (on two of the festival's shifts) and a coordinator
         _opener, vjar = _login(base, "ehrenamt001@willkommen.example")
         vcookie = _cookie(vjar)
-        copener, cjar = _login(base, "koordination.brackel-aplerbeck@willkommen.example")
+        # the coordinator of the roster's own office (another office's roster answers 404)
+        copener, cjar = _login(base, data["roster_coordinator"])
         ccookie = _cookie(cjar)
         for name, path, cookie in [
             ("anonymous start page /", "/", None),
