@@ -156,6 +156,9 @@ def fill_needs(app, count: int, rng: random.Random, coordinator_id: int) -> None
 
 
 def _after_fill() -> None:
+    if db.engine.dialect.name == "sqlite":  # what the daily job `database-statistics` does
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
     if db.engine.dialect.name == "postgresql":
         for table in ("users", "volunteer_languages", "consent_records", "needs", "proposals"):
             db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.errors import rollback_quietly
@@ -181,3 +181,16 @@ def _record(job: PeriodicJob, worker_id: str, **values) -> None:
         .values(last_finished_at=utcnow(), **values)
         .execution_options(synchronize_session=False))
     db.session.commit()
+
+
+@periodic_job("database-statistics", every=timedelta(days=1))
+def database_statistics(now) -> int:
+    """Refresh SQLite's statistics for the query planner (ANALYZE); PostgreSQL's autovacuum does it.
+
+    Without them SQLite picks its plan blind: the candidates of a need were read starting from
+    every volunteer of the city instead of the office's (20,000 rows: 140 ms instead of 20)."""
+    if db.engine.dialect.name != "sqlite":
+        return 0
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    return 1

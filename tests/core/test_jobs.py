@@ -279,4 +279,4 @@ def test_the_real_jobs_run_from_the_cli(app, runner):
     result = runner.invoke(args=["jobs", "run"])
     assert result.exit_code == 0, result.output
     assert {line.split(":")[0] for line in result.output.splitlines()} >= {
-        "send-reminders", "purge-used-links", "purge-sessions"}
+        "send-reminders", "purge-used-links", "purge-sessions", "database-statistics"}
