@@ -7,4 +7,5 @@ bp = Blueprint("matching", __name__, template_folder="templates")
 from app.matching import audit_labels, caps, jobs, mailkinds, mine, reference  # noqa: E402,F401
 from app.matching import views  # noqa: E402,F401
 from app.matching import batch_views  # noqa: E402,F401
+from app.matching import neighbour_views  # noqa: E402,F401
 from app.matching import demo  # noqa: E402,F401

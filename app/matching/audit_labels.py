@@ -14,8 +14,9 @@ register_labels(
         "proposal.declined": _l("Proposal declined"),
         "proposal.expired": _l("Proposal not answered in time"),
         "proposal.withdrawn": _l("Proposal withdrawn"),
+        "district.neighbours_changed": _l("Neighbouring districts changed"),
     },
-    records={"needs": _l("Need"), "proposals": _l("Proposal")},
+    records={"needs": _l("Need"), "proposals": _l("Proposal"), "districts": _l("District")},
     details={"need": _l("Need"), "category": _l("Category"), "score": _l("Score"), "hours": _l("Hours"),
-             "weeks": _l("Weeks")},
+             "weeks": _l("Weeks"), "added": _l("Added"), "removed": _l("Removed")},
 )

@@ -1,7 +1,8 @@
 """Reference data of matching: which of Dortmund's 12 districts share a border.
 
 Taken from the map of the Stadtbezirke (north: Mengede, Eving, Scharnhorst; middle: Huckarde, the
-three Innenstadt districts, Brackel; west: Lütgendortmund; south: Hombruch, Hörde, Aplerbeck).
+three Innenstadt districts, Brackel; west: Lütgendortmund; south: Hombruch, Hörde, Aplerbeck) and
+the districts' descriptions below.
 Loading is idempotent and only links districts that exist by these names; admins' renamed
 districts keep their pairs (the pairs are stored by id)."""
 from __future__ import annotations
@@ -25,9 +26,16 @@ NEIGHBOURS = [
     ("Aplerbeck", "Hörde"),
     ("Hörde", "Hombruch"),
     ("Hombruch", "Lütgendortmund"),
-    ("Lütgendortmund", "Huckarde"), ("Lütgendortmund", "Mengede"),
+    ("Lütgendortmund", "Huckarde"),
     ("Huckarde", "Mengede"),
+    ("Innenstadt-Nord", "Brackel"),
 ]
+# Checked against the city's own descriptions (dortmund.de: Mengede "grenzt … im Osten an Eving, im
+# Süden an Huckarde"; Innenstadt-Nord "im Westen an Huckarde, im Norden an Eving, im Osten an
+# Scharnhorst und Brackel, im Süden an Innenstadt-West und Innenstadt-Ost"; Lütgendortmund "an
+# Innenstadt-West, Hombruch und Huckarde"; Eving "im Westen an Mengede, im Südwesten an Huckarde,
+# im Süden an Innenstadt-Nord, im Osten an Scharnhorst"). Admins correct them on
+# /matching/districts (`app.matching.neighbours`).
 
 
 def load_neighbours() -> int:

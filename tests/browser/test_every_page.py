@@ -48,7 +48,7 @@ ADMIN = {"offices.new_office", "offices.edit_office", "offices.new_satellite", "
          "accounts.admin_users", "accounts.admin_user", "mail.outbox", "mail.templates",
          "mail.edit_template", "people.admin_list", "people.admin_list_item", "people.consent_texts",
          "people.show_consent_text", "people.publish_consent_text", "people.edit_organisation",
-         "mydata.delete_on_request"}
+         "mydata.delete_on_request", "matching.districts", "matching.district_neighbours"}
 # Admin pages a coordinator may use for their own offices' records.
 COORDINATOR_TOO = {"offices.new_satellite", "offices.edit_satellite", "people.edit_organisation",
                    "mydata.delete_on_request"}
@@ -154,7 +154,8 @@ def build_world(make, app) -> dict:
               "purpose": ["contact"], "version": [1], "section": list(SECTIONS),
               "kind": ["colleague_invited"], "locale": ["de"],
               "date_id": activity.date_ids, "role_id": activity.role_ids, "slot_id": [activity.slot],
-              "signup_id": [signup_id], "handover_id": [0], "need_id": [need_id]}
+              "signup_id": [signup_id], "handover_id": [0], "need_id": [need_id],
+              "district_id": [north.district_ids[0]]}
     return {"users": users, "values": values, "no_profile_id": no_profile.id}
 
 
