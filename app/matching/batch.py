@@ -116,7 +116,7 @@ def open_hours(user_ids_select) -> dict[int, float]:
 
 def contacts_this_week(user_ids_select, now: datetime) -> dict[int, int]:
     """Proposals (and other registered contacts) of each volunteer in the last 7 days, one statement."""
-    contacts = cand._contacts_since(now - timedelta(days=7))
+    contacts = cand.contacts_since(now - timedelta(days=7))
     return dict(db.session.execute(select(contacts.c.user_id, func.count()).where(
         contacts.c.user_id.in_(user_ids_select)).group_by(contacts.c.user_id)).all())
 
@@ -270,12 +270,13 @@ def plan(actor, office_id: int, now: datetime | None = None) -> BatchPlan:
     total = 0.0
     out_rows = []
     names = {int(r.id): r.name for r in rows}
+    words = cand.Words()
     for i, need in enumerate(needs):
         order = orders[i]
         picked = chosen.get(need.id)
         candidate = None
         if picked is not None:
-            candidate = _worded(need, rows[vol.index[picked]], neighbours.get(need.district_id, set()))
+            candidate = _worded(need, rows[vol.index[picked]], neighbours.get(need.district_id, set()), words)
             total += float(score[i, vol.index[picked]])
         options = [Option(picked, names[picked], float(score[i, vol.index[picked]]))] if picked is not None else []
         for j in order[:ALTERNATIVES + 1]:
@@ -351,12 +352,13 @@ def _solve(needs, vol, orders, score, capacity) -> dict[int, int]:
     return chosen
 
 
-def _worded(need: Need, row, neighbours: set[int]) -> cand.Candidate:
-    """The chosen volunteer as `score_row` words it (reasons in plain words)."""
+def _worded(need: Need, row, neighbours: set[int], words: cand.Words) -> cand.Candidate:
+    """The chosen volunteer as `score_row` words it (reasons in plain words; one `words` for
+    every row, so each phrase is translated once per page, not once per row)."""
     facts = row._asdict()
     facts["neighbour"] = facts.get("district_id") in neighbours
-    skill_names = cand._skill_names(need)
-    return cand.score_row(need, SimpleNamespace(**facts), {s.id for s in need.skills}, skill_names)
+    skill_names = cand.skill_names_of(need)
+    return cand.score_row(need, SimpleNamespace(**facts), {s.id for s in need.skills}, skill_names, words)
 
 
 # ---------------------------------------------------------------- confirm
@@ -419,7 +421,7 @@ def confirm(actor, office_id: int, choices: list[tuple[int, int]], shared_text: 
         if left[user_id] is not None and hours > left[user_id] + 1e-9:
             outcomes.append(Outcome(need_id, user_id, False, str(_l(
                 "Not enough hours left this month for this need (%(left)s of %(hours)s hours).",
-                left=cand._num(left[user_id]), hours=cand._num(hours)))))
+                left=cand.format_hours(left[user_id]), hours=cand.format_hours(hours)))))
             continue
         try:
             prop.propose(actor, need_id, user_id, shared_text, now)

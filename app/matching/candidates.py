@@ -103,7 +103,7 @@ def _contact_parts(since: datetime) -> list[Select]:
             *(fn(since) for fn in WEEKLY_CONTACT_SOURCES)]
 
 
-def _contacts_since(since: datetime):
+def contacts_since(since: datetime):
     """Every contact since then, one row each (for counts grouped by person)."""
     parts = _contact_parts(since)
     return union_all(*parts).subquery("contacts") if len(parts) > 1 else parts[0].subquery("contacts")
@@ -281,7 +281,7 @@ class Words:
     def number(self, value: float) -> str:
         key = ("d", round(value, 1))
         if key not in self._cache:
-            self._cache[key] = _num(value)
+            self._cache[key] = format_hours(value)
         return self._cache[key]
 
 
@@ -413,13 +413,13 @@ def score_row(need: Need | NeedFacts, row, need_skill_ids: set[int], skill_names
     return _candidate(need, row, _parts(need, row, need_skill_ids), skill_names, words or Words())
 
 
-def _num(value: float) -> str:
+def format_hours(value: float) -> str:
     from flask_babel import format_decimal
 
     return format_decimal(round(value, 1), format="#,##0.#")
 
 
-def _skill_names(need: Need) -> dict[int, str]:
+def skill_names_of(need: Need) -> dict[int, str]:
     from flask_babel import get_locale
 
     locale = str(get_locale() or "de") if _has_request() else "de"
@@ -452,7 +452,7 @@ def rank(need: Need, rows, words: Words | None = None, limit: int | None = None)
     scored.sort(key=lambda pr: (-pr[0].score, pr[1].name, pr[1].id))
     if limit:
         scored = scored[:limit]
-    names = _skill_names(need)
+    names = skill_names_of(need)
     return [_candidate(facts, r, p, names, words) for p, r in scored]
 
 
