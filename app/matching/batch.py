@@ -403,6 +403,23 @@ def confirm(actor, office_id: int, choices: list[tuple[int, int]], shared_text: 
         done = float(row.activity_minutes or 0) / 60 + float(row.need_hours or 0)
         left[row.id] = remaining_hours(row.hours_per_month, done, opened.get(row.id, 0.0))
     outcomes: list[Outcome] = []
+    # Each row commits on its own (one transaction and one mail each). What stays the same for the
+    # whole request — the coordinator, the needs' category, office and district, the volunteers'
+    # names and languages — is not read again after every commit: the need itself is read afresh
+    # under its lock in `propose`, and every condition is checked in SQL there.
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        _confirm_rows(actor, office_id, choices, shared_text, now, needs, left, outcomes)
+    finally:
+        session.expire_on_commit = keep
+    return outcomes
+
+
+def _confirm_rows(actor, office_id, choices, shared_text, now, needs, left, outcomes) -> None:
+    from app.matching import proposals as prop
+    from app.matching.services import NeedError
+
     for need_id, user_id in choices:
         need = needs.get(need_id)
         if need is None or need.office_id != office_id:
@@ -433,7 +450,6 @@ def confirm(actor, office_id: int, choices: list[tuple[int, int]], shared_text: 
         if left[user_id] is not None:
             left[user_id] -= hours
         outcomes.append(Outcome(need_id, user_id, True))
-    return outcomes
 
 
 __all__ = ["ALTERNATIVES", "MAX_NEEDS", "BatchError", "BatchPlan", "BatchRow", "Option", "Outcome", "confirm",
