@@ -9,6 +9,7 @@ The original volunteer is told when it is done, and so is the activity's contact
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, lazy_gettext as _l
@@ -23,7 +24,7 @@ from app.activities.texts import when_text
 from app.core import audit
 from app.core.permissions import can_act_in_office
 from app.core.timeutil import utcnow
-from app.core.tokens import TokenError, consume_token, make_token, read_token
+from app.core.tokens import make_token, open_link
 from app.core.urls import external_url
 from app.extensions import db
 from app.mail.services import queue_mail_to_user
@@ -134,18 +135,29 @@ def offer(user, signup_id: int, *, to_user_id: int | None = None, note: str = ""
         raise
 
 
+TAKEN = _l("Someone else has already taken over this place — thank you all the same!")
+
+
+def _handover_of(payload: dict[str, Any]) -> tuple[Handover, User] | None:
+    """The hand-over a link names and the person it was sent to (not deleted since)."""
+    h = db.session.get(Handover, int(payload.get("h", 0) or 0))
+    person = db.session.get(User, int(payload.get("u", 0) or 0))
+    if h is None or person is None or person.deleted_at is not None:
+        return None
+    return h, person
+
+
+def _active_handover_of(payload: dict[str, Any]) -> tuple[Handover, User] | None:
+    """As `_handover_of`, and the person's account is active: only they can take the place over."""
+    found = _handover_of(payload)
+    return found if found is None or found[1].active else None
+
+
 def read(token: str) -> tuple[Handover, User]:
     """The hand-over and the person a link was sent to, for the page that asks; spends nothing."""
-    try:
-        data = read_token(PURPOSE, token, max_age=_max_age())
-    except TokenError as exc:
-        raise SignupError("link_" + exc.reason, _l("This link is not valid (any more).")) from None
-    h = db.session.get(Handover, int(data.payload.get("h", 0) or 0))
-    person = db.session.get(User, int(data.payload.get("u", 0) or 0))
-    if h is None or person is None or person.deleted_at is not None:
-        raise SignupError("link_invalid", _l("This link is not valid (any more)."))
+    h, person = open_link(PURPOSE, token, _max_age(), _handover_of, SignupError, spend=False)
     if h.state != HandoverState.OPEN:
-        raise SignupError("taken", _l("Someone else has already taken over this place — thank you all the same!"))
+        raise SignupError("taken", TAKEN)
     return h, person
 
 
@@ -171,19 +183,12 @@ def accept(token: str, now: datetime | None = None) -> Handover:
     """Take over the place. The first acceptance wins; a second finds it taken."""
     now = now or utcnow()
     try:
-        try:
-            data = consume_token(PURPOSE, token, max_age=_max_age())
-        except TokenError as exc:
-            raise SignupError("link_" + exc.reason, _l("This link is not valid (any more).")) from None
-        h = db.session.get(Handover, int(data.payload.get("h", 0) or 0))
-        person = db.session.get(User, int(data.payload.get("u", 0) or 0))
-        if h is None or person is None or person.deleted_at is not None or not person.active:
-            raise SignupError("link_invalid", _l("This link is not valid (any more)."))
+        h, person = open_link(PURPOSE, token, _max_age(), _active_handover_of, SignupError, spend=True)
         slot, role, date, activity = _lock(h.slot_id)
         db.session.refresh(h)
         original = db.session.get(Signup, h.signup_id, populate_existing=True)
         if h.state != HandoverState.OPEN or original is None or original.state != SignupState.CONFIRMED:
-            raise SignupError("taken", _l("Someone else has already taken over this place — thank you all the same!"))
+            raise SignupError("taken", TAKEN)
         if slot.starts_at <= now or date.cancelled_at is not None:
             raise SignupError("started", _l("This date has already begun or is cancelled."))
         theirs = _existing(slot.id, person.id)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import format_datetime
@@ -34,7 +35,7 @@ from app.activities.models import (ACTIVE, HOLDING, Activity, ActivityDate, Acti
 from app.core import audit
 from app.core.permissions import can_act_in_office
 from app.core.timeutil import utcnow
-from app.core.tokens import TokenError, consume_token, make_token, read_token
+from app.core.tokens import make_token, open_link
 from app.extensions import db
 from app.people.models import LanguageLevel, OrganisationState
 
@@ -402,37 +403,33 @@ def _offer_max_age() -> int:
     return int((float(current_app.config.get("WAITLIST_OFFER_HOURS", 48)) + 24) * 3600)
 
 
+OFFER_GONE = _l("This offer is no longer open: the time to answer has passed and the place went to the next "
+                "person, or you answered already.")
+
+
+def _offer_of(payload: dict[str, Any]) -> tuple[Signup, Any] | None:
+    """The sign-up an offer link names, with the offer's number (a later offer spoils it)."""
+    signup = db.session.get(Signup, int(payload.get("s", 0) or 0))
+    return None if signup is None else (signup, payload.get("n"))
+
+
 def read_offer(token: str) -> Signup:
     """The sign-up an offer link is for (for the page that asks "take the place?"); spends nothing."""
-    try:
-        data = read_token(OFFER_PURPOSE, token, max_age=_offer_max_age())
-    except TokenError as exc:
-        raise SignupError("link_" + exc.reason, _l("This link is not valid (any more).")) from None
-    signup = db.session.get(Signup, int(data.payload.get("s", 0) or 0))
-    if signup is None:
-        raise SignupError("link_invalid", _l("This link is not valid (any more)."))
-    if signup.state != SignupState.OFFERED or signup.offer_count != data.payload.get("n"):
-        raise SignupError("offer_gone", _l("This offer is no longer open: the time to answer has passed and the "
-                                           "place went to the next person, or you answered already."))
+    signup, offer_no = open_link(OFFER_PURPOSE, token, _offer_max_age(), _offer_of, SignupError, spend=False)
+    if signup.state != SignupState.OFFERED or signup.offer_count != offer_no:
+        raise SignupError("offer_gone", OFFER_GONE)
     return signup
 
 
 def _answer_offer(token: str, accept: bool, now: datetime | None) -> Signup:
     now = now or utcnow()
     try:
-        try:
-            data = consume_token(OFFER_PURPOSE, token, max_age=_offer_max_age())
-        except TokenError as exc:
-            raise SignupError("link_" + exc.reason, _l("This link is not valid (any more).")) from None
-        signup = db.session.get(Signup, int(data.payload.get("s", 0) or 0))
-        if signup is None:
-            raise SignupError("link_invalid", _l("This link is not valid (any more)."))
+        signup, offer_no = open_link(OFFER_PURPOSE, token, _offer_max_age(), _offer_of, SignupError, spend=True)
         slot, role, date, activity = _lock(signup.slot_id)
         db.session.refresh(signup)
-        if (signup.state != SignupState.OFFERED or signup.offer_count != data.payload.get("n")
+        if (signup.state != SignupState.OFFERED or signup.offer_count != offer_no
                 or signup.offer_expires_at is None or signup.offer_expires_at <= now or slot.starts_at <= now):
-            raise SignupError("offer_gone", _l("This offer is no longer open: the time to answer has passed and "
-                                               "the place went to the next person, or you answered already."))
+            raise SignupError("offer_gone", OFFER_GONE)
         if accept:
             signup.state, signup.confirmed_at = SignupState.CONFIRMED, now
             signup.offer_expires_at = None

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -40,7 +41,7 @@ from app.activities.texts import when_text
 from app.core import audit
 from app.core.permissions import can_act_in_office
 from app.core.timeutil import utcnow
-from app.core.tokens import TokenError, consume_token, make_token, read_token
+from app.core.tokens import make_token, open_link
 from app.core.urls import external_url
 from app.extensions import db
 from app.mail.services import queue_mail_to_user
@@ -328,32 +329,30 @@ def end_call(actor, call_id: int, now: datetime | None = None) -> UrgentCall:
 
 # ---------------------------------------------------------------- the person asked
 TAKEN = _l("The place has already been taken — thank you all the same! Nothing else to do.")
+ANSWERED = _l("You have answered this call already. Thank you!")
 
 
-def _invite_of(data) -> tuple[UrgentInvite, User]:
-    invite = db.session.get(UrgentInvite, int(data.payload.get("i", 0) or 0))
-    person = db.session.get(User, int(data.payload.get("u", 0) or 0))
+def _invite_of(payload: dict[str, Any]) -> tuple[UrgentInvite, User] | None:
+    """The invite a link names and its person (not deleted, active)."""
+    invite = db.session.get(UrgentInvite, int(payload.get("i", 0) or 0))
+    person = db.session.get(User, int(payload.get("u", 0) or 0))
     if (invite is None or person is None or invite.user_id != person.id or person.deleted_at is not None
             or not person.active):
-        raise SignupError("link_invalid", _l("This link is not valid (any more)."))
+        return None
     return invite, person
 
 
-def _link_error(exc: TokenError) -> SignupError:
-    return SignupError("link_" + exc.reason, _l("This link is not valid (any more)."))
+def _open(token: str, spend: bool) -> tuple[UrgentInvite, User]:
+    return open_link(PURPOSE, token, LINK_DAYS * 86400, _invite_of, SignupError, spend=spend)
 
 
 def read(token: str, now: datetime | None = None) -> tuple[UrgentInvite, User]:
     """The invite a link is for, for the page that asks "take the place?"; spends nothing. A
     filled or ended call answers "taken" (a clear page, not an error)."""
     now = now or utcnow()
-    try:
-        data = read_token(PURPOSE, token, max_age=LINK_DAYS * 86400)
-    except TokenError as exc:
-        raise _link_error(exc) from None
-    invite, person = _invite_of(data)
+    invite, person = _open(token, spend=False)
     if invite.outcome is not None:
-        raise SignupError("answered", _l("You have answered this call already. Thank you!"))
+        raise SignupError("answered", ANSWERED)
     call = invite.call
     if call.ended_at is not None or call.slot.starts_at <= now:
         raise SignupError("taken", TAKEN)
@@ -370,17 +369,13 @@ def accept(token: str, now: datetime | None = None) -> Signup:
     and free; then the call ends and every later answer finds it taken."""
     now = now or utcnow()
     try:
-        try:
-            data = consume_token(PURPOSE, token, max_age=LINK_DAYS * 86400)
-        except TokenError as exc:
-            raise _link_error(exc) from None
-        invite, person = _invite_of(data)
+        invite, person = _open(token, spend=True)
         call = invite.call
         slot, role, date, activity = _lock(call.slot_id)
         db.session.refresh(call)
         db.session.refresh(invite)
         if invite.outcome is not None:
-            raise SignupError("answered", _l("You have answered this call already. Thank you!"))
+            raise SignupError("answered", ANSWERED)
         holding, waiting, _top = _tally(slot.id)
         if call.ended_at is not None or slot.starts_at <= now or holding >= role.capacity:
             invite.outcome, invite.answered_at = UrgentOutcome.TOO_LATE, now
@@ -426,11 +421,7 @@ def decline(token: str, now: datetime | None = None) -> UrgentInvite:
     """"I can't come": spends the link and tells the coordinator's status page."""
     now = now or utcnow()
     try:
-        try:
-            data = consume_token(PURPOSE, token, max_age=LINK_DAYS * 86400)
-        except TokenError as exc:
-            raise _link_error(exc) from None
-        invite, _person = _invite_of(data)
+        invite, _person = _open(token, spend=True)
         if invite.outcome is None:
             invite.outcome, invite.answered_at = UrgentOutcome.DECLINED, now
         db.session.commit()

@@ -3,15 +3,18 @@
 One helper for every link the platform mails: confirm an address, reset a password, and later
 unsubscribe, waiting-list offers, proposals and urgent calls. A token names its purpose (the
 salt), carries a small payload and a random id; `consume` spends the id so the link works once.
+`open_link` is the part the answer links share (offers, hand-overs, urgent calls, proposals).
 """
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
@@ -76,6 +79,29 @@ def consume_token(purpose: str, token: str, max_age: int | None) -> TokenData:
         db.session.rollback()
         raise TokenError("used") from None
     return data
+
+
+T = TypeVar("T")
+
+LINK_NOT_VALID = _l("This link is not valid (any more).")
+
+
+def open_link(purpose: str, token: str, max_age: int | None, find: Callable[[dict[str, Any]], T | None],
+              error: Callable[[str, Any], Exception], *, spend: bool) -> T:
+    """What a mailed answer link is for: the signature and age are checked, and that the link
+    wasn't spent; with `spend` it is spent in the caller's transaction (`consume_token`: call it
+    first, before the area takes its lock). `find` turns the payload into the record(s) it names,
+    or None when they don't exist (any more). Every failure is raised as the area's own
+    `error(code, message)`, the same for all: "link_invalid" (forged, or naming nothing),
+    "link_expired" or "link_used", each with the message `LINK_NOT_VALID`."""
+    try:
+        data = (consume_token if spend else read_token)(purpose, token, max_age)
+    except TokenError as exc:
+        raise error("link_" + exc.reason, LINK_NOT_VALID) from None
+    found = find(data.payload)
+    if found is None:
+        raise error("link_invalid", LINK_NOT_VALID)
+    return found
 
 
 MIN_PURGE_DAYS = 15

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.core import audit
 from app.core.timeutil import utcnow
-from app.core.tokens import TokenError, consume_token, make_token, read_token
+from app.core.tokens import make_token, open_link
 from app.core.urls import external_url
 from app.extensions import db
 from app.mail.services import queue_mail_to_user
@@ -124,19 +124,23 @@ class ProposalError(Exception):
         self.code, self.message = code, message
 
 
+GONE = _l("This request is no longer open: you answered already, the time to answer has passed, or the "
+          "office found someone else.")
+
+
+def _open(token: str, spend: bool) -> Proposal:
+    """The proposal a link names (spent with `spend`); a broken, expired or used link: ProposalError."""
+    return open_link(PURPOSE, token, _max_age(),
+                     lambda payload: db.session.get(Proposal, int(payload.get("p", 0) or 0)), ProposalError,
+                     spend=spend)
+
+
 def read(token: str, now: datetime | None = None) -> Proposal:
     """The pending proposal a link is for; spends nothing (the GET page)."""
     now = now or utcnow()
-    try:
-        data = read_token(PURPOSE, token, max_age=_max_age())
-    except TokenError as exc:
-        raise ProposalError("link_" + exc.reason, _l("This link is not valid (any more).")) from None
-    proposal = db.session.get(Proposal, int(data.payload.get("p", 0) or 0))
-    if proposal is None:
-        raise ProposalError("link_invalid", _l("This link is not valid (any more)."))
+    proposal = _open(token, spend=False)
     if proposal.state != ProposalState.PENDING or proposal.deadline <= now:
-        raise ProposalError("gone", _l("This request is no longer open: you answered already, the time to "
-                                       "answer has passed, or the office found someone else."))
+        raise ProposalError("gone", GONE)
     return proposal
 
 
@@ -144,19 +148,12 @@ def answer(token: str, accept: bool, now: datetime | None = None) -> Proposal:
     """Spend the link and answer. Accept → matched (coordinator told); decline → open again."""
     now = now or utcnow()
     try:
-        try:
-            data = consume_token(PURPOSE, token, max_age=_max_age())
-        except TokenError as exc:
-            raise ProposalError("link_" + exc.reason, _l("This link is not valid (any more).")) from None
-        proposal = db.session.get(Proposal, int(data.payload.get("p", 0) or 0))
-        if proposal is None:
-            raise ProposalError("link_invalid", _l("This link is not valid (any more)."))
+        proposal = _open(token, spend=True)
         need = _locked_need(None, proposal.need_id)
         db.session.refresh(proposal)
         if (proposal.state != ProposalState.PENDING or proposal.deadline <= now
                 or need.state not in (NeedState.OPEN, NeedState.PROPOSED)):
-            raise ProposalError("gone", _l("This request is no longer open: you answered already, the time to "
-                                           "answer has passed, or the office found someone else."))
+            raise ProposalError("gone", GONE)
         volunteer = db.session.get(User, proposal.user_id)
         proposal.answered_at = now
         if accept and (_appointment_passed(need, now) or not cand.still_fits(need, proposal.user_id, now)):

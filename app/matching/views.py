@@ -6,6 +6,7 @@ Volunteers: "my assignments" (/my/assignments) and "done" with hours. Anyone wit
 link: the answer page (/matching/answer/<token>; GET asks, POST spends the link)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -13,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms import Field
 
 from app.accounts.models import Role
 from app.activities.series import local_to_utc, utc_to_local
@@ -129,6 +131,32 @@ def _need_or_404(need_id: int, *, full: bool = False) -> Need:
     return need
 
 
+def _report(exc: svc.NeedError, field_of: Callable[[str], Field | None] = lambda _name: None) -> None:
+    """A service's refusal: each message at its form field where `field_of` names one, else flashed."""
+    for name, message in exc.errors.items():
+        field = field_of(name)
+        if field is not None:
+            field.errors = [*field.errors, str(message)]
+        else:
+            flash(str(message), "error")
+
+
+def _act(need_id: int, run: Callable[[], object], done: str, *,
+         field_of: Callable[[str], Field | None] = lambda _name: None, again: Callable[[], object] | None = None):
+    """An action on a need's page: `run` the service; its refusal is reported (`_report`) and
+    answered by `again()` (the page once more, with the form) or else by going back to the need's
+    page, where success is flashed too."""
+    try:
+        run()
+    except svc.NeedError as exc:
+        _report(exc, field_of)
+        if again is not None:
+            return again()
+    else:
+        flash(done, "success")
+    return redirect(url_for("matching.need_detail", need_id=need_id))
+
+
 def _form_page(form, need, offices, warnings=None, status=200):
     return render_template("matching/need_form.html", form=form, need=need, offices=offices,
                            warnings=warnings or {}, weekdays=range(7), day_parts=DAY_PARTS,
@@ -144,12 +172,7 @@ def _save(form: NeedForm, need: Need | None, offices):
         data = _data_from(form, need)
         saved = svc.record_need(current_user, data) if need is None else svc.edit_need(current_user, need.id, data)
     except svc.NeedError as exc:
-        for name, message in exc.errors.items():
-            field = getattr(form, name if name != "starts_at" else "starts_on", None)
-            if field is not None:
-                field.errors = [*field.errors, str(message)]
-            else:
-                flash(str(message), "error")
+        _report(exc, lambda name: getattr(form, name if name != "starts_at" else "starts_on", None))
         return _form_page(form, need, offices, warnings={k: str(v) for k, v in exc.warnings.items()}, status=400)
     flash(_("The need is saved.") if need else _("The need is recorded."), "success")
     return redirect(url_for("matching.need_detail", need_id=saved.id))
@@ -243,17 +266,10 @@ def need_propose(need_id: int):
         if not user_id:
             flash(_("Please choose a person."), "error")
         return _detail(need, propose_form=form, status=400)
-    try:
-        prop.propose(current_user, need.id, user_id, form.shared_text.data)
-    except svc.NeedError as exc:
-        for key, message in exc.errors.items():
-            if key == "shared_text":
-                form.shared_text.errors = [*form.shared_text.errors, str(message)]
-            else:
-                flash(str(message), "error")
-        return _detail(_need_or_404(need_id), propose_form=form, status=400)
-    flash(_("Proposed. The volunteer got a mail with the request."), "success")
-    return redirect(url_for("matching.need_detail", need_id=need.id))
+    return _act(need.id, lambda: prop.propose(current_user, need.id, user_id, form.shared_text.data),
+                _("Proposed. The volunteer got a mail with the request."),
+                field_of={"shared_text": form.shared_text}.get,
+                again=lambda: _detail(_need_or_404(need_id), propose_form=form, status=400))
 
 
 @bp.route("/matching/needs/<int:need_id>/close", methods=["POST"])
@@ -263,27 +279,15 @@ def need_close(need_id: int):
     form = CloseForm()
     if not form.validate():
         return _detail(need, close_form=form, status=400)
-    try:
-        svc.close_need(current_user, need.id, form.close_reason.data)
-    except svc.NeedError as exc:
-        for message in exc.errors.values():
-            flash(str(message), "error")
-        return _detail(_need_or_404(need_id), close_form=form, status=400)
-    flash(_("The need is closed."), "success")
-    return redirect(url_for("matching.need_detail", need_id=need.id))
+    return _act(need.id, lambda: svc.close_need(current_user, need.id, form.close_reason.data),
+                _("The need is closed."), again=lambda: _detail(_need_or_404(need_id), close_form=form, status=400))
 
 
 @bp.route("/matching/needs/<int:need_id>/reopen", methods=["POST"])
 @staff_required
 def need_reopen(need_id: int):
     need = _need_or_404(need_id)
-    try:
-        svc.reopen_need(current_user, need.id)
-        flash(_("The need is open again."), "success")
-    except svc.NeedError as exc:
-        for message in exc.errors.values():
-            flash(str(message), "error")
-    return redirect(url_for("matching.need_detail", need_id=need.id))
+    return _act(need.id, lambda: svc.reopen_need(current_user, need.id), _("The need is open again."))
 
 
 @bp.route("/matching/needs/<int:need_id>/done", methods=["POST"])
@@ -295,13 +299,9 @@ def need_done(need_id: int):
         for message in [*form.hours_given.errors, *form.outcome.errors]:
             flash(str(message), "error")
         return redirect(url_for("matching.need_detail", need_id=need.id))
-    try:
-        svc.mark_done(current_user, need.id, float(form.hours_given.data), form.outcome.data or "")
-        flash(_("The need is done."), "success")
-    except svc.NeedError as exc:
-        for message in exc.errors.values():
-            flash(str(message), "error")
-    return redirect(url_for("matching.need_detail", need_id=need.id))
+    hours = float(form.hours_given.data)
+    return _act(need.id, lambda: svc.mark_done(current_user, need.id, hours, form.outcome.data or ""),
+                _("The need is done."))
 
 
 @bp.route("/matching/proposals/<int:proposal_id>/withdraw", methods=["POST"])
@@ -311,13 +311,7 @@ def proposal_withdraw(proposal_id: int):
     if proposal is None:
         abort(404)
     need = _need_or_404(proposal.need_id)
-    try:
-        prop.withdraw(current_user, proposal_id)
-        flash(_("The proposal is withdrawn."), "success")
-    except svc.NeedError as exc:
-        for message in exc.errors.values():
-            flash(str(message), "error")
-    return redirect(url_for("matching.need_detail", need_id=need.id))
+    return _act(need.id, lambda: prop.withdraw(current_user, proposal_id), _("The proposal is withdrawn."))
 
 
 # ---------------------------------------------------------------- the mailed link
@@ -362,12 +356,8 @@ def my_assignments():
                 flash(_("Thank you! Your hours are counted."), "success")
                 return redirect(url_for("matching.my_assignments"))
             except svc.NeedError as exc:
-                field = form.hours_given if "hours_given" in exc.errors else None
-                for message in exc.errors.values():
-                    if field is not None:
-                        field.errors = [*field.errors, str(message)]
-                    else:
-                        flash(str(message), "error")
+                hours = form.hours_given if "hours_given" in exc.errors else None
+                _report(exc, lambda _name: hours)  # any refusal about the hours: all of it at the field
         errors_for = need_id
         rows = mine_svc.assignments(current_user.id)
         return render_template("matching/mine.html", rows=rows, not_volunteer=False, form=form,
