@@ -77,3 +77,51 @@ def test_record_propose_accept_done(app, make, live_server, new_context):
     expect(v.locator("main")).to_contain_text("erledigt")
     v.goto("/my/hours")
     expect(v.locator("main")).to_contain_text("Hilfe bei einem Bedarf")
+
+
+def test_batch_on_a_phone_then_a_withdrawal_before_confirming(app, make, live_server, new_context):
+    """The office's batch on a phone: every open need with its proposed person; the coordinator
+    takes one row out and confirms; a volunteer who withdrew their consent meanwhile is refused
+    with the reason, the others get exactly one mail each."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.mail.models import OutboxMail
+    from tests.matching.conftest import NeedBuilder
+
+    need_builder = NeedBuilder(app)
+    office = make.office("Hörde + Hombruch", districts=("Hörde", "Hombruch"))
+    coordinator = make.coordinator(office, name="Clara Koordinatorin")
+    amina = make.full_volunteer(office, name="Amina Haddad", languages=(("ar", "native"), ("de", "good")))
+    olena = make.full_volunteer(office, name="Olena Petrenko", languages=(("uk", "native"), ("de", "good")))
+    make.full_volunteer(office, name="Jonas Becker", languages=(("de", "native"),))
+    ids = [need_builder(office, coordinator, case_code=code, required_language=lang, required_level=3)
+           for code, lang in (("HH-1", "ar"), ("HH-2", "uk"), ("HH-3", None))]
+
+    c = new_context(viewport=PHONE).new_page()
+    log_in(c, coordinator.email, PASSWORD)
+    c.goto("/matching/needs")
+    c.get_by_role("link", name="Alle offenen Bedarfe zuordnen").click()
+    expect(c.get_by_role("heading", level=1)).to_contain_text("Alle offenen Bedarfe zuordnen")
+    expect(c.locator(f"#user-{ids[0]} option:checked")).to_contain_text("Amina Haddad")
+    expect(c.locator(f"#user-{ids[1]} option:checked")).to_contain_text("Olena Petrenko")
+    no_sideways_scroll(c)
+    check(c, "the batch page")
+    c.locator(f"#propose-{ids[2]}").uncheck()  # this one the coordinator does by hand
+    c.locator("#shared_text").fill("Eine Familie braucht Begleitung zu einem Termin.")
+    with live_server.app_context():  # Olena withdraws her consent while the page is open
+        from app.people.consent import record_consent
+        from app.people.models import ConsentPurpose
+
+        record_consent(olena.id, ConsentPurpose.CONTACT, False)
+    c.get_by_role("button", name="Angekreuzte Vorschläge verschicken").click()
+    expect(c.get_by_role("heading", level=1)).to_contain_text("Vorschläge verschickt")
+    expect(c.locator("main")).to_contain_text("HH-1: Amina Haddad")
+    expect(c.locator("#not-sent-title")).to_be_visible()
+    expect(c.locator("main")).to_contain_text("HH-2")
+    no_sideways_scroll(c)
+    check(c, "the batch's result")
+    with live_server.app_context():
+        sent = dict(db.session.execute(select(OutboxMail.user_id, func.count()).where(
+            OutboxMail.kind == "matching_proposal").group_by(OutboxMail.user_id)).all())
+    assert sent == {amina.id: 1}
