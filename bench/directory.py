@@ -21,73 +21,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, func, insert, select, text  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from bench import people_data  # noqa: E402
 from bench.common import database_url, login  # noqa: E402
 from config import DevelopmentConfig  # noqa: E402
 
 PASSWORD = "bench-directory-pw"
-FIRST = ["Amina", "Bernd", "Carla", "Dilan", "Elif", "Farid", "Gisela", "Hassan", "Ingrid", "Jana", "Karim",
-         "Leyla", "Marta", "Nasrin", "Olga", "Peter", "Rania", "Sven", "Tamara", "Ute", "Walid", "Yusuf", "Zehra"]
-LAST = ["Haddad", "Müller", "Schmidt", "Yılmaz", "Kowalski", "Rahimi", "Becker", "Hoffmann", "Nasser", "Wagner",
-        "Öztürk", "Schulz", "Karimi", "Weber", "Petrenko", "Fischer", "Ahmadi", "Koch", "Richter", "Bauer"]
-LANGS = ["de", "ar", "fa", "prs", "kmr", "uk", "ru", "tr", "ti", "en", "fr", "ps", "so"]
 
 
 def fill(app, start: int, count: int, rng: random.Random) -> None:
-    """Add `count` volunteers with full profiles (ids from `start`), in a few statements."""
-    from app.accounts.models import Role, User
-    from app.core.timeutil import utcnow
-    from app.offices.models import District
-    from app.people.models import (ConsentPurpose, ConsentRecord, ConsentText, VolunteerConsent, ChoiceItem,
-                                   VolunteerLanguage, VolunteerProfile, VolunteerStatus, volunteer_offices,
-                                   volunteer_skills)
-
-    with app.app_context():
-        now = utcnow()
-        hashed = db.session.scalar(select(User.password_hash).where(User.email == "admin@bench.example"))
-        districts = db.session.execute(select(District.id, District.office_id)).all()
-        skills = list(db.session.scalars(select(ChoiceItem.id).where(ChoiceItem.list_name == ChoiceItem.SKILLS)))
-        contact_text = db.session.scalar(select(ConsentText.id).where(ConsentText.purpose == ConsentPurpose.CONTACT))
-        offices = sorted({o for _d, o in districts if o})
-        statuses = list(VolunteerStatus)
-        users, profiles, langs, vskills, voffices, consents, records = [], [], [], [], [], [], []
-        for uid in range(start, start + count):
-            district_id, office_id = rng.choice(districts)
-            users.append(dict(id=uid, email=f"v{uid:06d}@bench.example", name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                              password_hash=hashed, role=Role.VOLUNTEER, locale="de", confirmed_at=now, active=True,
-                              session_version=1, created_at=now))
-            profiles.append(dict(user_id=uid, district_id=district_id, phone=f"0231 {rng.randint(100000, 999999)}",
-                                 hours_per_month=rng.choice([None, 4, 8, 12, 20]),
-                                 availability=rng.getrandbits(21), wanted_kinds=rng.getrandbits(5),
-                                 status=rng.choice(statuses), status_changed_at=now, completed_at=now,
-                                 created_at=now, updated_at=now))
-            for code in rng.sample(LANGS, rng.randint(1, 3)):
-                langs.append(dict(user_id=uid, code=code, level=rng.randint(1, 4)))
-            for item in rng.sample(skills, rng.randint(1, 3)):
-                vskills.append(dict(user_id=uid, item_id=item))
-            mine = {office_id} | ({rng.choice(offices)} if rng.random() < 0.2 else set())
-            for o in mine:
-                voffices.append(dict(user_id=uid, office_id=o))
-            if rng.random() < 0.7:
-                consents.append(dict(user_id=uid, purpose=ConsentPurpose.CONTACT, given=True, text_id=contact_text,
-                                     recorded_at=now))
-                records.append(dict(user_id=uid, purpose=ConsentPurpose.CONTACT, given=True, text_id=contact_text,
-                                    recorded_at=now))
-        for model, rows in [(User, users), (VolunteerProfile, profiles), (VolunteerLanguage, langs),
-                            (volunteer_skills, vskills), (volunteer_offices, voffices), (VolunteerConsent, consents),
-                            (ConsentRecord, records)]:
-            for i in range(0, len(rows), 5000):
-                db.session.execute(insert(model), rows[i:i + 5000])
-        db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            for table in ("users", "volunteer_languages", "consent_records"):
-                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                        f"(SELECT max(id) FROM {table}))"))
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+    """Add `count` volunteers with full profiles (ids from `start`): any status, 70 % with the
+    contact consent (bench/people_data.py)."""
+    people_data.fill_volunteers(app, start, count, rng, status=people_data.any_status, contact_share=0.7)
 
 
 def measure_page(app, client, path: str, seconds: float) -> tuple[int, float, float, int]:
