@@ -62,9 +62,17 @@ def _wait(url: str) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
+# One User-Agent for the log-in and for wrk's requests, as a browser keeps its own: Flask-Login
+# ("basic" session protection) marks a session whose browser looks different as no longer fresh,
+# which changes — and so re-signs and re-sends — the session cookie on every request, since wrk
+# sends the cookie of the log-in again and again. A real browser stores the changed cookie once.
+USER_AGENT = "willkommen-bench/1"
+
+
 def _login(base: str, email: str) -> tuple[urllib.request.OpenerDirector, CookieJar]:
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(base + "/login").read().decode()
     data = urllib.parse.urlencode({"email": email, "password": "willkommen-demo",
                                    "csrf_token": csrf_token(page)}).encode()
@@ -80,7 +88,7 @@ def _wrk(url: str, seconds: int, cookie: str | None = None, script: str = "") ->
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script + LUA_REPORT)
         lua = f.name
-    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", lua, url]
+    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "-H", f"User-Agent: {USER_AGENT}", "-s", lua, url]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
@@ -177,6 +185,7 @@ def main() -> None:
         # The sign-up POST: the volunteer asks again for a slot they already hold (lock, rules,
         # commit, redirect); the first request signs them up.
         vopener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(vjar))
+    vopener.addheaders = [("User-Agent", USER_AGENT)]
         page = vopener.open(base + f"/activities/{data['post_activity']}").read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         body = urllib.parse.urlencode({"slot": data["post_slot"], "csrf_token": token})

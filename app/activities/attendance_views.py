@@ -82,10 +82,14 @@ def _error_html(eid: str, message: str | None) -> tuple[str, str]:
             f'<p class="error" id="{eid}">{escape(message)}</p>')
 
 
-def _rows_html(rows, activity_id: int, slot_id: int, errors: dict) -> Markup:
+CSRF_PLACEHOLDER = "\x1e-csrf-token-\x1e"
+
+
+def _rows_html(rows, activity_id: int, slot_id: int, errors: dict, csrf: str | None = None) -> Markup:
     """The confirmed people's rows (sheets.screen_rows), one f-string each with everything that is
-    the same for every row worked out once: 300 rows stay cheap."""
-    csrf = generate_csrf()
+    the same for every row worked out once: 300 rows stay cheap. `csrf`: the token to put in the
+    forms (this session's by default; the placeholder for the cached rows)."""
+    csrf = generate_csrf() if csrf is None else csrf
     base = url_for("activities.attendance_mark", activity_id=activity_id, slot_id=slot_id, signup_id=0)[:-2]
     labels = {a: escape(a.label) for a in Attendance}
     buttons_for = {state: "".join(_BUTTON.format(value=a.value, label=labels[a],
@@ -138,21 +142,44 @@ def _is_staff() -> bool:
     return current_user.role in (AccountRole.COORDINATOR, AccountRole.ADMIN)
 
 
+def _screen_rows(slot) -> tuple:
+    """The rows, their HTML with a placeholder for the CSRF token, and the counts above them: the
+    same for everyone who keeps this roster at one state of the data (a mark, a time correction,
+    a walk-in, a renamed person give a new cache version), so kept per version, locale and slot
+    (app.activities.cache.fragment)."""
+    from app.activities import cache
+
+    def build() -> tuple:
+        rows = sheets.screen_rows(slot.id)
+        html = str(_rows_html(rows, slot.activity_id, slot.id, {}, csrf=CSRF_PLACEHOLDER))
+        present = sum(1 for r in rows if r[3] == Attendance.PRESENT.value)
+        marked = sum(1 for r in rows if r[3] is not None)
+        return (len(rows), present, marked, sum(r[6] for r in rows), frozenset(r[1] for r in rows), html)
+
+    return cache.fragment("attendance", slot.id, build=build)
+
+
 def _screen(slot, errors: dict | None = None, status: int = 200):
     activity = slot.role.activity
-    rows = sheets.screen_rows(slot.id)
     q = clean_text(request.args.get("q"), 100) if request.method == "GET" else ""
     staff_view = _is_staff()
     # Partner organisations see their roster, never a search through the office's volunteers.
     found = sheets.search_office_volunteers(activity.office_id, q) if q and staff_view else []
     errors = errors or {}
-    present = sum(1 for r in rows if r[3] == Attendance.PRESENT.value)
-    marked = sum(1 for r in rows if r[3] is not None)
+    csrf = generate_csrf()
+    if errors:  # a form with a message at its field: rendered for this answer only
+        rows = sheets.screen_rows(slot.id)
+        rows_html = _rows_html(rows, activity.id, slot.id, errors, csrf=csrf)
+        count, present = len(rows), sum(1 for r in rows if r[3] == Attendance.PRESENT.value)
+        marked, minutes, on_list = sum(1 for r in rows if r[3] is not None), sum(r[6] for r in rows), {r[1] for r in rows}
+    else:
+        count, present, marked, minutes, on_list, html = _screen_rows(slot)
+        rows_html = Markup(html.replace(CSRF_PLACEHOLDER, csrf))
     return render_template(
         "activities/attendance/screen.html", slot=slot, activity=activity, role=slot.role, date=slot.date,
-        rows_html=_rows_html(rows, activity.id, slot.id, errors), count=len(rows), present=present, marked=marked,
-        on_list={r[1] for r in rows}, q=q, found=found, staff_view=staff_view, errors=errors,
-        started=slot.starts_at <= utcnow(), csrf=generate_csrf(), minutes=sum(r[6] for r in rows)), status
+        rows_html=rows_html, count=count, present=present, marked=marked,
+        on_list=on_list, q=q, found=found, staff_view=staff_view, errors=errors,
+        started=slot.starts_at <= utcnow(), csrf=csrf, minutes=minutes), status
 
 
 def _csrf_ok() -> bool:

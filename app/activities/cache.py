@@ -155,12 +155,40 @@ def _places() -> tuple[type, ...]:
     return (Office, SatelliteLocation, District, Organisation)
 
 
+# What the staff's cached roster and attendance rows (`fragment`) show of a person beyond their
+# sign-up: name and e-mail (users), phone (volunteer_profiles), whether they share their contact
+# with partners (volunteer_consents), a hand-over of their place (activity_handovers). A change
+# to one of these counts as a change of the activities, as a flag like the places above; for a
+# user only a change of what the rows show (not a log-in's bookkeeping).
+_PERSON_FIELDS = {"users": ("name", "email", "active", "deleted_at"), "volunteer_profiles": ("phone",)}
+_SHOWN_TABLES = frozenset(("activity_signups", "activity_handovers", "volunteer_consents", "volunteer_profiles",
+                           "users", "organisations"))
+
+
+def _person_shown(obj, group: str) -> bool:
+    """Whether a "new", "dirty" (changed) or "deleted" row changes what roster rows show."""
+    from app.accounts.models import User
+    from app.activities.models import Handover
+    from app.people.models import VolunteerConsent, VolunteerProfile
+
+    if isinstance(obj, (Handover, VolunteerConsent)):
+        return True
+    if isinstance(obj, (User, VolunteerProfile)):
+        if group != "dirty":  # a new user is on no roster yet; a new profile may add a phone
+            return group == "deleted" or isinstance(obj, VolunteerProfile)
+        from sqlalchemy import inspect
+
+        attrs = inspect(obj).attrs
+        return any(attrs[name].history.has_changes() for name in _PERSON_FIELDS[obj.__tablename__])
+    return False
+
+
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, flush_context, instances) -> None:
     from app.activities.events import changed
 
     places = None
-    for group in (session.new, session.dirty, session.deleted):
+    for name, group in (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted)):
         for obj in group:
             activity_id = _activity_id_of(obj)
             if activity_id:
@@ -170,8 +198,17 @@ def _before_flush(session: Session, flush_context, instances) -> None:
                 session.info[_FLAG] = True
                 continue
             places = places or _places()
-            if isinstance(obj, places):
+            if isinstance(obj, places) or (not session.info.get(_FLAG) and _person_shown(obj, name)):
                 session.info[_FLAG] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_change(state) -> None:
+    # An INSERT, UPDATE or DELETE statement (not a flush) of what the rows show, e.g. sign-ups
+    # inserted set-wise, hand-overs that expire, an account's profile and consents erased.
+    if (state.is_insert or state.is_update or state.is_delete) and getattr(state.statement, "table", None) is not None \
+            and getattr(state.statement.table, "name", None) in _SHOWN_TABLES:
+        state.session.info[_FLAG] = True
 
 
 @event.listens_for(Session, "after_commit")
@@ -232,3 +269,19 @@ def _remember(key: str, value, timeout: int) -> None:
         mine.move_to_end(key)
         while len(mine) > limit:
             mine.popitem(last=False)
+
+
+def fragment(name: str, *parts, build):
+    """A part of a staff page that is the same for every viewer with the same `parts` (e.g. a
+    slot's rows for staff, or for partner contacts): built once per version, locale and script
+    root in this process by `build()` and kept, like the public pages. What `build` returns is
+    never changed afterwards; anything per session (a CSRF token) is put in by the caller."""
+    from flask import request
+    from flask_babel import get_locale
+
+    key = f"frag:{current_version()}:{get_locale() or 'de'}:{request.script_root}:{name}:" + ":".join(map(str, parts))
+    value = get(key)
+    if value is None:
+        value = build()
+        put(key, value)
+    return value

@@ -814,14 +814,21 @@ class Roster:
         return max(0, self.taken - self.role.capacity)
 
 
-def roster_slot(slot_id: int) -> Slot | None:
-    """The slot with its role, date, activity and office in one statement."""
-    from sqlalchemy.orm import contains_eager
+_ROSTER_SLOT = None
 
-    return db.session.scalar(
-        select(Slot).join(Slot.role).join(Slot.date).join(Activity, Activity.id == Slot.activity_id)
-        .options(contains_eager(Slot.role).contains_eager(Role.activity), contains_eager(Slot.date))
-        .where(Slot.id == slot_id))
+
+def roster_slot(slot_id: int) -> Slot | None:
+    """The slot with its role, date, activity and office in one statement (built once)."""
+    global _ROSTER_SLOT
+    if _ROSTER_SLOT is None:
+        from sqlalchemy import bindparam
+        from sqlalchemy.orm import contains_eager
+
+        _ROSTER_SLOT = (
+            select(Slot).join(Slot.role).join(Slot.date).join(Activity, Activity.id == Slot.activity_id)
+            .options(contains_eager(Slot.role).contains_eager(Role.activity), contains_eager(Slot.date))
+            .where(Slot.id == bindparam("slot_id")))
+    return db.session.scalar(_ROSTER_SLOT, {"slot_id": slot_id})
 
 
 def roster(slot: Slot, *, show_contact: str) -> Roster:

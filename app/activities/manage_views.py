@@ -576,24 +576,43 @@ def _rows_html(rows: list[svc.RosterRow], kind: str, staff: bool, labels: dict[s
     return Markup("".join(out))
 
 
+def _roster_rows(slot, staff: bool) -> tuple:
+    """The roster's four lists of rows, their rows' HTML and who is on the list: the same for
+    every staff viewer (or every partner contact) of the slot at one state of the data, so kept
+    per cache version, locale and kind of viewer (app.activities.cache.fragment): a sign-up,
+    a mark, a hand-over, a changed name, phone or consent gives a new version."""
+    from app.activities import cache
+
+    def build() -> tuple:
+        roster = svc.roster(slot, show_contact="all" if staff else "consent")
+        labels = {"org": _("Organisation"), "contact": _("Contact"), "since": _("Signed up"),
+                  "until": _("Offer until"), "state": _("State"), "remove": _("Remove"), "move_up": _("Move up"),
+                  "position": _("Position"), "over": _("over capacity"), "no_contact": _("not shared"),
+                  "handover_open": _("offers the place to others"),
+                  # %(name)s filled per row (plain %-formatting of the translated text)
+                  "handover_pending": _("taken over by %(name)s, waiting for your approval")}
+        lists = (roster.confirmed, roster.offered, roster.waiting, roster.ended)
+        html = tuple(_rows_html(rows, kind, staff, labels, slot.activity_id)
+                     for kind, rows in zip(ROSTER_KINDS, lists))
+        on_list = frozenset(r.user_id for r in roster.confirmed + roster.offered + roster.waiting)
+        return lists, html, on_list
+
+    return cache.fragment("roster", slot.id, int(staff), build=build)
+
+
+ROSTER_KINDS = ("confirmed", "offered", "waiting", "ended")
+
+
 @bp.get(f"{PREFIX}/<int:activity_id>/slots/<int:slot_id>")
 @manager_required
 def manage_roster(activity_id: int, slot_id: int):
     slot = _slot_or_404(activity_id, slot_id)
     staff = svc.is_staff(current_user)
-    roster = svc.roster(slot, show_contact="all" if staff else "consent")
+    lists, html, on_list = _roster_rows(slot, staff)
+    roster = svc.Roster(slot, slot.role, slot.date, slot.role.activity, *lists)
     q = clean_text(request.args.get("q"), 100) if staff else ""
     found = svc.search_volunteers(current_user, q) if q else []
-    on_list = {r.user_id for r in roster.confirmed + roster.offered + roster.waiting}
-    labels = {"org": _("Organisation"), "contact": _("Contact"), "since": _("Signed up"), "until": _("Offer until"),
-              "state": _("State"), "remove": _("Remove"), "move_up": _("Move up"), "position": _("Position"),
-              "over": _("over capacity"), "no_contact": _("not shared"),
-              "handover_open": _("offers the place to others"),
-              # %(name)s filled per row (plain %-formatting of the translated text)
-              "handover_pending": _("taken over by %(name)s, waiting for your approval")}
-    sections = [(kind, rows, _rows_html(rows, kind, staff, labels, activity_id)) for kind, rows in (
-        ("confirmed", roster.confirmed), ("offered", roster.offered), ("waiting", roster.waiting),
-        ("ended", roster.ended))]
+    sections = list(zip(ROSTER_KINDS, lists, html))
     from app.activities.urgent import status_by_slot
 
     urgent = status_by_slot([slot.id]).get(slot.id) if staff else None

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, case, delete, func, literal, select, type_coerce, union_all
+from sqlalchemy import String, bindparam, case, delete, func, literal, select, type_coerce, union_all
 from sqlalchemy.orm import aliased, contains_eager
 
 from app.activities.models import (ACTIVE, HOLDING, Activity, ActivityDate, ActivityState, CalendarFeed, Role,
@@ -64,8 +64,8 @@ def _position_column():
     return case((Signup.state == SignupState.WAITING, ahead), else_=None)
 
 
-def _mine(*where, order, limit: int):
-    stmt = (select(Signup, _position_column())
+def _mine_stmt(*where, order):
+    return (select(Signup, _position_column())
             .join(Signup.slot).join(Slot.role).join(Role.activity).join(Slot.date)
             .where(*where)
             .options(contains_eager(Signup.slot).contains_eager(Slot.role).contains_eager(Role.activity),
@@ -74,23 +74,42 @@ def _mine(*where, order, limit: int):
                      .joinedload(Activity.office),
                      contains_eager(Signup.slot).contains_eager(Slot.role).contains_eager(Role.activity)
                      .joinedload(Activity.satellite))
-            .order_by(*order).limit(limit))
-    return [MyDate(s, pos) for s, pos in db.session.execute(stmt).unique().all()]
+            .order_by(*order).limit(bindparam("lim")))
+
+
+# The two lists' statements, built once per process with the person, the moment and the limit
+# bound per call (building and keying this statement cost more than running it).
+_STMTS: dict[str, object] = {}
+
+
+def _statement(kind: str):
+    stmt = _STMTS.get(kind)
+    if stmt is None:
+        uid, now = bindparam("uid"), bindparam("now")
+        if kind == "upcoming":
+            stmt = _mine_stmt(Signup.user_id == uid, Signup.state.in_(ACTIVE), Slot.ends_at > now,
+                              order=(Slot.starts_at, Slot.id))
+        else:
+            stmt = _mine_stmt(Signup.user_id == uid, Signup.state == SignupState.CONFIRMED, Slot.ends_at <= now,
+                              order=(Slot.starts_at.desc(), Slot.id.desc()))
+        stmt = _STMTS[kind] = stmt
+    return stmt
+
+
+def _mine(kind: str, user_id: int, now: datetime, limit: int) -> list[MyDate]:
+    rows = db.session.execute(_statement(kind), {"uid": user_id, "now": now, "lim": limit}).unique().all()
+    return [MyDate(s, pos) for s, pos in rows]
 
 
 def upcoming(user_id: int, now: datetime | None = None, limit: int = UPCOMING_LIMIT) -> list[MyDate]:
     """The person's places, offers and waiting places on dates not over yet, soonest first (one
     statement)."""
-    now = now or utcnow()
-    return _mine(Signup.user_id == user_id, Signup.state.in_(ACTIVE), Slot.ends_at > now,
-                 order=(Slot.starts_at, Slot.id), limit=limit)
+    return _mine("upcoming", user_id, now or utcnow(), limit)
 
 
 def past(user_id: int, now: datetime | None = None, limit: int = PAST_LIMIT) -> list[MyDate]:
     """Dates the person had a place on, most recent first (one statement)."""
-    now = now or utcnow()
-    return _mine(Signup.user_id == user_id, Signup.state == SignupState.CONFIRMED, Slot.ends_at <= now,
-                 order=(Slot.starts_at.desc(), Slot.id.desc()), limit=limit)
+    return _mine("past", user_id, now or utcnow(), limit)
 
 
 # ---------------------------------------------------------------- the private calendar feed

@@ -443,17 +443,27 @@ def end_started(now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
+_STATUS_STMT = None
+
+
 def status_by_slot(slot_ids) -> dict[int, tuple[UrgentCall, int, int]]:
-    """For the roster: each slot's newest call with (asked, accepted), in one statement."""
+    """For the roster: each slot's newest call with (asked, accepted), in one statement (built
+    once per process, the ids bound per call)."""
+    global _STATUS_STMT
     ids = list(slot_ids)
     if not ids:
         return {}
-    newest = (select(func.max(UrgentCall.id)).where(UrgentCall.slot_id.in_(ids)).group_by(UrgentCall.slot_id))
-    rows = db.session.execute(
-        select(UrgentCall, func.count(UrgentInvite.id),
-               func.count(UrgentInvite.id).filter(UrgentInvite.outcome == UrgentOutcome.ACCEPTED))
-        .outerjoin(UrgentInvite, UrgentInvite.call_id == UrgentCall.id)
-        .where(UrgentCall.id.in_(newest)).group_by(UrgentCall.id)).all()
+    if _STATUS_STMT is None:
+        from sqlalchemy import bindparam
+
+        newest = (select(func.max(UrgentCall.id)).where(UrgentCall.slot_id.in_(bindparam("ids", expanding=True)))
+                  .group_by(UrgentCall.slot_id))
+        _STATUS_STMT = (
+            select(UrgentCall, func.count(UrgentInvite.id),
+                   func.count(UrgentInvite.id).filter(UrgentInvite.outcome == UrgentOutcome.ACCEPTED))
+            .outerjoin(UrgentInvite, UrgentInvite.call_id == UrgentCall.id)
+            .where(UrgentCall.id.in_(newest)).group_by(UrgentCall.id))
+    rows = db.session.execute(_STATUS_STMT, {"ids": ids}).all()
     out: dict[int, tuple[UrgentCall, int, int]] = defaultdict(tuple)  # type: ignore[arg-type]
     for call, asked, accepted in rows:
         out[call.slot_id] = (call, asked, accepted)

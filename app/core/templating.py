@@ -59,10 +59,11 @@ def register_template_helpers(app: Flask) -> None:
             return ""
         return format_time(datetime.combine(date(2000, 1, 3), value), fmt, rebase=False)
 
-    from app.core.i18n import install_fast_gettext
+    from app.core.i18n import install_fast_gettext, install_wtforms_translations_cache
     from app.core.urls import cached_url_for, page_url
 
     install_fast_gettext(app)
+    install_wtforms_translations_cache()
     app.jinja_env.globals.update(
         url_for=cached_url_for(app),
         page_url=page_url,
