@@ -185,7 +185,7 @@ def main() -> None:
         # The sign-up POST: the volunteer asks again for a slot they already hold (lock, rules,
         # commit, redirect); the first request signs them up.
         vopener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(vjar))
-    vopener.addheaders = [("User-Agent", USER_AGENT)]
+        vopener.addheaders = [("User-Agent", USER_AGENT)]
         page = vopener.open(base + f"/activities/{data['post_activity']}").read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         body = urllib.parse.urlencode({"slot": data["post_slot"], "csrf_token": token})
