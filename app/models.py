@@ -9,3 +9,4 @@ from app.activities import models as activity_models  # noqa: F401
 from app.roundtables import models as roundtable_models  # noqa: F401
 from app.matching import models as matching_models  # noqa: F401
 from app.activities import cache as activity_cache  # noqa: F401  (the cache version table)
+from app.people import cache as people_cache  # noqa: F401  (the directory cache version table)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 
+import itertools
+
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -20,6 +22,7 @@ from app.core.templating import language_name, weekday_name
 from app.extensions import db
 from app.offices.models import District, Office
 from app.people import bp, care, directory, exports
+from app.people import cache as people_cache
 from app.people.directory_forms import DirectoryFilterForm, NoteForm, StatusForm, language_options
 from app.people.models import (DAY_PART_LABELS, DAY_PARTS, ActivityKind, ChoiceItem, ConsentRecord, ConsentText,
                                VolunteerConsent, VolunteerProfile, VolunteerStatus)
@@ -32,13 +35,16 @@ FILTER_KEYS = ("q", "language", "level", "skill", "district", "slot", "status", 
 @functools.cache
 def _lists_stmt():
     # Built once (per process): the three lists in one UNION, both label languages, so the
-    # statement and its rows do not depend on the page's language.
+    # statement and its rows do not depend on the page's language; and, as a fourth arm, the
+    # people cache's version (`app.people.cache`), so the kept table needs no statement of its own.
+    version = people_cache.people_cache_version
     return union_all(
         select(literal("o").label("kind"), Office.id.label("id"), Office.name.label("name"),
                Office.name.label("name_en"), literal(0).label("pos")),
         select(literal("d"), District.id, District.name, District.name, literal(0)),
         select(literal("s"), ChoiceItem.id, ChoiceItem.label_de, ChoiceItem.label_en, ChoiceItem.position)
         .where(ChoiceItem.list_name == ChoiceItem.SKILLS, ChoiceItem.active.is_(True)),
+        select(literal("v"), version.c.version, literal(""), literal(""), literal(0)).where(version.c.id == 1),
     )
 
 
@@ -46,10 +52,14 @@ class _Lists:
     """Offices, districts and the skill list (they fill the filter's selects and name the rows'
     offices and skills). Read in one statement on every request, so an admin's edit counts at
     once; turning the rows into lists is done once per distinct content and language
-    (`_lists`): the rows themselves are the cache key."""
+    (`_lists`): the rows themselves are the cache key. `serial` names this content, language
+    and scope in the keys of what is kept from it (it is never reused in the process)."""
+
+    _serials = itertools.count(1)
 
     def __init__(self, rows: tuple, locale: str, scope: frozenset | None):
         self.key = (rows, locale, scope)
+        self.serial = next(self._serials)
         en = locale == "en"
         self.offices: dict[int, str] = {}
         self.districts: list[tuple[int, str]] = []
@@ -78,32 +88,40 @@ _LISTS: dict[tuple, _Lists] = {}
 _LISTS_MAX = 64
 
 
-def _lists(viewer) -> _Lists:
-    rows = tuple(tuple(r) for r in db.session.connection().execute(_lists_stmt()))
+def _lists(viewer) -> tuple[_Lists, int]:
+    """The lists and the people cache's version, from one statement."""
+    version = 0
+    rows = []
+    for r in db.session.connection().execute(_lists_stmt()):
+        if r[0] == "v":
+            version = r[1]
+        else:
+            rows.append(tuple(r))
     scope = office_scope(viewer)
-    key = (rows, str(get_locale()), None if scope is None else frozenset(scope))
+    key = (tuple(rows), str(get_locale()), None if scope is None else frozenset(scope))
     lists = _LISTS.get(key)
     if lists is None:
         if len(_LISTS) >= _LISTS_MAX:
             _LISTS.clear()
         lists = _LISTS[key] = _Lists(*key)
-    return lists
+    return lists, version
 
 
 # The filter form as rendered HTML with the filter it stands for, by everything it depends on:
 # the language, the script root (its links), the lists' content and the viewer's offices (its
-# choices, `_Lists.key`), and the query's raw filter values. Nothing else goes in, so an entry
+# choices, `_Lists.serial`), and the query's raw filter values. Nothing else goes in, so an entry
 # is never stale: an edited list or another office is another key. Bounded (user input is part
 # of the key).
 _FILTERS: dict[tuple, tuple[Markup, directory.DirectoryFilter, bool]] = {}
 _FILTERS_MAX = 256
 
 
-def _filter_form() -> tuple[Markup, directory.DirectoryFilter, _Lists]:
-    lists = _lists(current_user)
+def _filter_form() -> tuple[Markup, directory.DirectoryFilter, _Lists, int]:
+    """The filter form's HTML, the filter, the lists and the people cache's version."""
+    lists, version = _lists(current_user)
     args = request.args
     locale = str(get_locale())
-    key = (request.script_root, lists.key, tuple(args.get(k) for k in FILTER_KEYS))
+    key = (request.script_root, lists.serial, tuple(args.get(k) for k in FILTER_KEYS))
     hit = _FILTERS.get(key)
     if hit is None:
         form = DirectoryFilterForm(formdata=args)
@@ -120,7 +138,7 @@ def _filter_form() -> tuple[Markup, directory.DirectoryFilter, _Lists]:
             _FILTERS.clear()
         hit = _FILTERS[key] = (html, flt, bool(form.errors))
     html, flt, _errors = hit
-    return html, dataclasses.replace(flt), lists
+    return html, dataclasses.replace(flt), lists, version
 
 
 def _filter_args() -> dict[str, str]:
@@ -198,17 +216,25 @@ def _display_rows(rows, labels: exports.Labels) -> list[dict]:
 @bp.route("/volunteers")
 @staff_required
 def directory_list():
-    filters_html, flt, lists = _filter_form()
-    page = directory.directory_page(directory.viewer_scope(current_user), flt, _page_number())
-    return render_template(
-        "people/directory/list.html", filters_html=filters_html, page=page,
-        rows_html=_rows_html(page.rows, lists), filter_args=_filter_args())
+    """The table (count, export links, rows, pagination) is kept as HTML (`app.people.cache`)
+    by the people version, the lists' content with the language and the viewer's offices
+    (`_Lists.serial`), the script root and the query: the same for every viewer of that scope.
+    Nothing of the viewer is in it (their name, the CSRF token: `base.html`, rendered anew)."""
+    filters_html, flt, lists, version = _filter_form()
+    key = ("directory", version, lists.serial, request.script_root, tuple(request.args.items(multi=True)))
+    table_html = people_cache.get(key)
+    if table_html is None:
+        page = directory.directory_page(directory.viewer_scope(current_user), flt, _page_number())
+        table_html = Markup(render_template("people/directory/_table.html", page=page,
+                                            rows_html=_rows_html(page.rows, lists), filter_args=_filter_args()))
+        people_cache.put(key, table_html)
+    return render_template("people/directory/list.html", filters_html=filters_html, table_html=table_html)
 
 
 @bp.route("/volunteers/print")
 @staff_required
 def directory_print():
-    _html, flt, lists = _filter_form()
+    _html, flt, lists, _version = _filter_form()
     page = directory.directory_page(directory.viewer_scope(current_user), flt, 1, per_page=PRINT_MAX)
     audit.record(current_user, "directory.printed", record_type="volunteer_profiles",
                  filter=flt.describe(), rows=len(page.rows))
@@ -221,7 +247,7 @@ def directory_print():
 @bp.route("/volunteers/export.<any(csv, xlsx):fmt>")
 @staff_required
 def directory_export(fmt: str):
-    _html, flt, lists = _filter_form()
+    _html, flt, lists, _version = _filter_form()
     labels = lists.labels
     scope = directory.viewer_scope(current_user)
     stamp = exports.file_stamp()

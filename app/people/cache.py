@@ -1,0 +1,168 @@
+"""The coordinators' directory table, kept as rendered HTML, dropped the moment anything it shows
+or filters on changes — in every app process.
+
+The directory's table (count, export links, rows, pagination) is the same HTML for every viewer
+with the same office scope, language and query at the same state of the data. It is kept in
+this process under a key that begins with a *version*: one number in the database
+(`people_cache_version`, one row). The version is not a statement of its own: it comes with the
+lists the page reads on every request anyway (`directory_views._lists_stmt`, one more arm of
+its UNION), in the request's own transaction.
+
+Every commit that changes what the directory shows or filters on adds one to it right after the
+commit, so the next request in any process builds new keys and old entries are never read
+again (they age out). What counts (`_before_flush`, `_on_execute`):
+
+- a volunteer's profile (phone, district, status, hours, availability, wanted kinds, and its
+  collections: languages, skills, offices), languages, consents — any insert, change or delete;
+- an account's name, e-mail address, role, active flag or deletion (not its last log-in and
+  the like: those happen all day and show nowhere in the directory);
+- any INSERT, UPDATE or DELETE statement run through the session on these tables
+  (`users`, `volunteer_profiles`, `volunteer_languages`, `volunteer_skills`,
+  `volunteer_offices`, `volunteer_consents`).
+
+Names of offices, districts and skills are in the key instead (the lists' content, read on
+every request: `_Lists.serial`), as are the viewer's offices and the language.
+
+A stale entry can't be stored under the new version: a request that read the old version
+before the commit stores under the old key, which nobody asks for afterwards (the bump follows
+the commit). Statements run on a bare connection (`db.session.connection().execute(...)`,
+`engine.begin()`) are not seen: write these tables through the session."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+
+from flask import current_app
+from sqlalchemy import Column, Integer, Table, event, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+people_cache_version = Table(
+    "people_cache_version",
+    db.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False, default=0),
+)
+_ROW = 1
+_FLAG = "people_cache_dirty"
+
+# the tables whose rows the directory shows or filters on
+WATCHED_TABLES = frozenset({"users", "volunteer_profiles", "volunteer_languages", "volunteer_skills",
+                            "volunteer_offices", "volunteer_consents"})
+# an account's fields the directory shows or filters on
+USER_FIELDS = ("name", "email", "role", "active", "deleted_at")
+
+
+def bump() -> None:
+    """Add one to the version in its own short transaction (called after a commit)."""
+    try:
+        with db.engine.begin() as conn:
+            if conn.execute(update(people_cache_version).where(people_cache_version.c.id == _ROW)
+                            .values(version=people_cache_version.c.version + 1)).rowcount == 0:
+                conn.execute(people_cache_version.insert().values(id=_ROW, version=1))
+    except IntegrityError:  # two first bumps at once: the other inserted it
+        with db.engine.begin() as conn:
+            conn.execute(update(people_cache_version).where(people_cache_version.c.id == _ROW)
+                         .values(version=people_cache_version.c.version + 1))
+    except SQLAlchemyError as exc:  # the database is away: entries still expire by time
+        log.warning("could not bump the people cache version: %s", exc)
+
+
+def _models() -> tuple[tuple[type, ...], type]:
+    from app.accounts.models import User
+    from app.people.models import VolunteerConsent, VolunteerLanguage, VolunteerProfile
+
+    return (VolunteerProfile, VolunteerLanguage, VolunteerConsent), User
+
+
+def _user_changed(user) -> bool:
+    from sqlalchemy import inspect
+
+    attrs = inspect(user).attrs
+    return any(attrs[name].history.has_changes() for name in USER_FIELDS)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, flush_context, instances) -> None:
+    if session.info.get(_FLAG):
+        return
+    people, user_model = _models()
+    for obj in session.new:
+        if isinstance(obj, people) or isinstance(obj, user_model):
+            session.info[_FLAG] = True
+            return
+    for obj in session.deleted:
+        if isinstance(obj, people) or isinstance(obj, user_model):
+            session.info[_FLAG] = True
+            return
+    for obj in session.dirty:
+        if isinstance(obj, people) or (isinstance(obj, user_model) and _user_changed(obj)):
+            session.info[_FLAG] = True
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state) -> None:
+    """INSERT / UPDATE / DELETE statements run through the session (bulk changes, erasure)."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in WATCHED_TABLES:
+        state.session.info[_FLAG] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_FLAG, False):
+        bump()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_FLAG, None)
+
+
+# ---------------------------------------------------------------- the entries, per app process
+# Keys carry the version, so an entry is never stale; it lives PEOPLE_CACHE_SECONDS at most (in
+# case the database is restored to an older version number), and the oldest go first beyond
+# PEOPLE_CACHE_ENTRIES. Per app (not per module): another app in the same process (tests) has
+# its own database and its own entries.
+_lock = threading.Lock()
+
+
+def _entries() -> "OrderedDict[tuple, tuple[float, object]]":
+    store = current_app.extensions.get("people_cache")
+    if store is None:
+        store = current_app.extensions["people_cache"] = OrderedDict()
+    return store
+
+
+def get(key: tuple):
+    hit = _entries().get(key)
+    if hit is None:
+        return None
+    if hit[0] > time.monotonic():
+        return hit[1]
+    with _lock:
+        _entries().pop(key, None)
+    return None
+
+
+def put(key: tuple, value) -> None:
+    config = current_app.config
+    seconds = config.get("PEOPLE_CACHE_SECONDS", 600)
+    if not seconds:
+        return
+    limit = int(config.get("PEOPLE_CACHE_ENTRIES", 500))
+    mine = _entries()
+    with _lock:
+        mine[key] = (time.monotonic() + seconds, value)
+        mine.move_to_end(key)
+        while len(mine) > limit:
+            mine.popitem(last=False)
