@@ -1,7 +1,8 @@
 """The coordinators' directory at 2,000 and 20,000 volunteers with full profiles, in one process.
 
 Prints: SQL statements and milliseconds of a filtered directory page (50 rows) as a coordinator
-and as an admin, requests/s on one core (Flask test client, no network), and the CSV and xlsx
+and as an admin, each with its table kept (a repeated view, app.people.cache) and built anew on
+every request (as after a change), requests/s on one core (Flask test client, no network), and the CSV and xlsx
 export of every volunteer (seconds, and peak Python memory by tracemalloc in a second run, since
 tracing slows the run down), plus "my data" as JSON when that endpoint exists in this tree.
 
@@ -38,9 +39,13 @@ def fill(app, start: int, count: int, rng: random.Random) -> None:
     people_data.fill_volunteers(app, start, count, rng, status=people_data.any_status, contact_share=0.7)
 
 
-def measure_page(app, client, path: str, seconds: float) -> tuple[int, float, float, int]:
+def measure_page(app, client, path: str, seconds: float, kept: bool = True) -> tuple[int, float, float, int, float]:
+    """Statements, ms, req/s, rows and CPU ms of `path`. kept=False: the directory's table is
+    built anew on every request (PEOPLE_CACHE_SECONDS=0, app.people.cache), as after a change."""
     with app.app_context():
         engine = db.engine
+    app.config["PEOPLE_CACHE_SECONDS"] = 600 if kept else 0
+    app.extensions.pop("people_cache", None)
     statements: list[str] = []
     listener = lambda *a: statements.append(a[2])  # noqa: E731
     r = client.get(path)
@@ -55,6 +60,7 @@ def measure_page(app, client, path: str, seconds: float) -> tuple[int, float, fl
         n += 1
     elapsed = time.perf_counter() - started
     cpu_ms = (time.process_time() - cpu) / n * 1000
+    app.config["PEOPLE_CACHE_SECONDS"] = 600
     return len(statements), elapsed / n * 1000, n / elapsed, rows, cpu_ms
 
 
@@ -84,6 +90,8 @@ def report(app, clients, label: str, seconds: float, volunteers: int) -> None:
     print(f"\n== {volunteers} volunteers ({label})")
     # ms and req/s: wall clock; CPU ms: this process's CPU time per request (what one core would
     # serve on a machine of its own: 1000 / CPU ms requests/s; PostgreSQL's own CPU is not in it)
+    # kept: the directory's table comes from app.people.cache (a repeated view, nothing changed);
+    # built: it is built anew on every request (as the first view after a change)
     print(f"{'request':<70} {'SQL':>4} {'ms':>7} {'req/s':>7} {'rows':>5} {'CPU ms':>7} {'req/CPU-s':>9}")
     pages = [("coordinator", "/people/volunteers"),
              ("admin", "/people/volunteers"),
@@ -93,8 +101,10 @@ def report(app, clients, label: str, seconds: float, volunteers: int) -> None:
              ("admin", "/people/volunteers?language=ar&level=2&sort=name"),
              ("admin", "/people/volunteers?sort=newest&page=100")]
     for role, path in pages:
-        n_sql, ms, rps, rows, cpu_ms = measure_page(app, clients[role], path, seconds)
-        print(f"{role + ' ' + path:<70} {n_sql:>4} {ms:>7.2f} {rps:>7.0f} {rows:>5} {cpu_ms:>7.2f} {1000 / cpu_ms:>9.0f}")
+        for kept in (True, False):
+            n_sql, ms, rps, rows, cpu_ms = measure_page(app, clients[role], path, seconds / 2, kept=kept)
+            what = f"{'kept ' if kept else 'built'} {role} {path}"
+            print(f"{what:<70} {n_sql:>4} {ms:>7.2f} {rps:>7.0f} {rows:>5} {cpu_ms:>7.2f} {1000 / cpu_ms:>9.0f}")
     with app.app_context():
         some = db.session.scalar(select(func.min(User.id)).where(User.email.like("v%@bench.example")))
     n_sql, ms, rps, _rows, cpu_ms = measure_page(app, clients["coordinator_any"], f"/people/volunteers/{some}",

@@ -167,3 +167,34 @@ def test_an_unread_xlsx_export_leaves_no_file_behind(app, make, client, auth, tm
     assert list(tmp_path.glob("willkommen-*.xlsx")) == []
     r = client.get("/people/volunteers/export.xlsx")
     assert r.data[:2] == b"PK" and list(tmp_path.glob("willkommen-*.xlsx")) == []
+
+
+def test_xlsx_reads_back_cell_for_cell(app, make, office, coordinator, client):
+    """The workbook written by hand (exports._cells_xml) opens in openpyxl as Excel would show it:
+    header bold and frozen, text as text, hours as a number, odd characters kept."""
+    import openpyxl
+
+    make.full_volunteer(office, name="Amina <Haddad> & Co", email="amina@example.org", phone="=1+1", hours=12,
+                        status="active")
+    make.full_volunteer(office, name="Zed _x0041_ \x07bell ", email="sp@example.org", hours=None,
+                        status="active")
+    data = client.get("/people/volunteers/export.xlsx?sort=name").get_data()
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
+    assert sheet.title == "Ehrenamtliche"
+    assert sheet.freeze_panes == "A2"
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Name" and sheet["A1"].font.b
+    assert len(rows) == 3 and all(len(r) == 11 for r in rows)
+    amina, spaces = rows[1], rows[2]
+    assert amina[0] == "Amina <Haddad> & Co" and amina[1] == "amina@example.org" and amina[2] == "'=1+1"
+    assert amina[8] == 12 and amina[4] == "Büro Nord"
+    # as Excel writes them (and XlsxWriter did): a control character as _xHHHH_, a literal
+    # "_xHHHH_" with its underscore escaped; the trailing space kept
+    assert spaces[0] == "Zed _x005F_x0041_ _x0007_bell " and spaces[8] is None
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert '<t xml:space="preserve">Zed _x005F_x0041_ _x0007_bell </t>' in sheet_xml
+    assert "Amina &lt;Haddad&gt; &amp; Co" in sheet_xml
+    csv_rows = list(csv.reader(io.StringIO(client.get("/people/volunteers/export.csv?sort=name")
+                                           .get_data().decode("utf-8-sig")), delimiter=";"))
+    assert [[("" if v is None else str(v)) for v in r] for r in rows[:2]] == csv_rows[:2]
