@@ -23,6 +23,8 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import Index, Integer, Select, String, bindparam, case, cast, exists, false, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.accounts.models import Role, User
 from app.core.permissions import office_scope
@@ -105,10 +107,35 @@ def _scope_kind(scope: set[int] | None) -> str:
     return "all" if scope is None else ("offices" if scope else "none")
 
 
-def _visible(scope_kind: str) -> Select:
+class _no_index(FunctionElement):
+    """The column, but one SQLite's planner does not start from (`+column`; elsewhere just the
+    column): SQLite would otherwise walk the users' name index for `role = 'volunteer'` and then
+    sort every match, where the "newest" sort should walk `ix_volunteer_profiles_created` and stop
+    after the page (page 100 of 20,000: 55 ms → 1 ms in SQLite)."""
+
+    inherit_cache = True
+    name = "no_index"
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(_no_index)
+def _no_index_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_no_index, "sqlite")
+def _no_index_sqlite(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+def _visible(scope_kind: str, walk_created: bool = False) -> Select:
+    role = _no_index(User.role) if walk_created else User.role
     stmt = (select(VolunteerProfile.user_id)
             .join(User, User.id == VolunteerProfile.user_id)
-            .where(User.role == Role.VOLUNTEER, User.deleted_at.is_(None)))
+            .where(role == Role.VOLUNTEER, User.deleted_at.is_(None)))
     if scope_kind == "all":
         return stmt
     if scope_kind == "none":
@@ -133,6 +160,9 @@ def may_see_volunteer(viewer, user_id: int) -> bool:
 Index("ix_users_role_lower_name", User.__table__.c.role, func.lower(User.__table__.c.name), User.__table__.c.id)
 Index("ix_volunteer_profiles_created", VolunteerProfile.__table__.c.created_at,
       VolunteerProfile.__table__.c.user_id)
+# Counting the matches up to 1,001 reads this index alone, not 1,001 users' rows (SQLite, admin's
+# page: 1.9 → 0.1 ms; migration 0018_people_cache).
+Index("ix_users_role_deleted", User.__table__.c.role, User.__table__.c.deleted_at)
 
 # Statements are built once per shape (which filters are set, the sort, the kind of scope)
 # with bind parameters for every value, and kept: building a statement of this size and its
@@ -182,9 +212,10 @@ def _contact_given():
 
 
 @lru_cache(maxsize=256)
-def _matching(shape: _Shape) -> Select:
+def _matching(shape: _Shape, walk_created: bool = False) -> Select:
+    """The matches of a shape; `walk_created`: for the rows of the "newest" sort (`_no_index`)."""
     (scope_kind, nothing, q, language, skill, district, slot, status, kind, office, contact, _sort) = shape
-    stmt = _visible(scope_kind)
+    stmt = _visible(scope_kind, walk_created)
     if nothing:
         return stmt.where(false())
     if q:
@@ -246,11 +277,15 @@ def _directory_select(shape: _Shape, with_total: bool, with_facts: bool) -> Sele
         columns.append(_capped_count(shape).label("total"))
     if with_facts:
         columns += _facts(User.id)
-    stmt = (_matching(shape)
+    newest = shape[-1] == "newest"
+    stmt = (_matching(shape, walk_created=newest)
             .with_only_columns(*columns)
             .outerjoin(District, District.id == VolunteerProfile.district_id))
-    return stmt.order_by(*_order(shape[-1], _SortColumns(func.lower(User.name), User.id, District.name,
-                                                          VolunteerProfile.status, VolunteerProfile.created_at)))
+    # "newest" orders by the profile's own user_id (the same number as users.id), so that
+    # the order is exactly that of ix_volunteer_profiles_created (created_at, user_id)
+    return stmt.order_by(*_order(shape[-1], _SortColumns(
+        func.lower(User.name), VolunteerProfile.user_id if newest else User.id, District.name,
+        VolunteerProfile.status, VolunteerProfile.created_at)))
 
 
 def directory_query(scope: set[int] | None, flt: DirectoryFilter, with_total: bool = False) -> Select:

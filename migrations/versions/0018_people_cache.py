@@ -1,7 +1,8 @@
-"""people cache: the version of the coordinators' directory's kept table, shared by every app process
+"""people cache: the version of the coordinators' directory's kept table, shared by every app
+process; an index for counting the directory's matches
 
-Revision ID: 0017_people_cache
-Revises: 0016_urgent
+Revision ID: 0018_people_cache
+Revises: 0017_neighbours
 Create Date: 2026-12-02 11:00:00
 
 """
@@ -10,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0017_people_cache'
-down_revision = '0016_urgent'
+revision = '0018_people_cache'
+down_revision = '0017_neighbours'
 branch_labels = None
 depends_on = None
 
@@ -23,7 +24,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_people_cache_version'))
     )
     op.bulk_insert(table, [{"id": 1, "version": 0}])
+    op.create_index('ix_users_role_deleted', 'users', ['role', 'deleted_at'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_users_role_deleted', table_name='users')
     op.drop_table('people_cache_version')
