@@ -5,9 +5,13 @@ for a need with a required language and a flexible one), the SQL statements and 
 need's page (/matching/needs/<id>, with its ranked candidates: constant in the number of
 volunteers), one office's batch assignment of its 300 oldest open needs (`batch.plan`: eligible
 volunteers, pairs, total score against the greedy pass, median seconds; peak Python memory by
-tracemalloc in a separate run, since tracing slows it down) and the batch page.
+tracemalloc in a separate run, since tracing slows it down) and the batch page; then the batch's
+confirmation (POST of the page with the first 60, then 300 rows ticked: seconds, SQL statements,
+mails queued, the same form again). `--confirm-only` fills the small size and times the
+confirmations only (`--confirm-rows 60,300`; fewer when the plan assigns fewer needs).
 
     .venv/bin/python -m bench.matching [--volunteers 20000 --needs 2000]
+    .venv/bin/python -m bench.matching --confirm-only --small 4000
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.matching
 
 The database is filled set-based (executemany of plain rows), deterministic (seed 14).
@@ -218,9 +222,25 @@ def confirm(app, client, office_id: int, rows: int) -> None:
             ticked += 1
     with app.app_context():
         mails_before = db.session.scalar(select(func.count(OutboxMail.id)))
+    with app.app_context():
+        engine = db.engine
+    timings: list[tuple[float, str]] = []
+
+    def before(conn, cursor, statement, *args):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, cursor, statement, *args):
+        timings.append((time.perf_counter() - conn.info.pop("bench_started"), statement))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
     started = time.perf_counter()
-    n_sql, response = _statements(app, lambda: client.post(f"/matching/offices/{office_id}/batch/confirm",
-                                                           data=data))
+    try:
+        n_sql, response = _statements(app, lambda: client.post(f"/matching/offices/{office_id}/batch/confirm",
+                                                               data=data))
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
     seconds = time.perf_counter() - started
     assert response.status_code == 200, response.status_code
     body = response.get_data(as_text=True)
@@ -232,6 +252,9 @@ def confirm(app, client, office_id: int, rows: int) -> None:
           f"{seconds:.2f} s, {n_sql} SQL statements ({n_sql / max(ticked, 1):.1f} per row); "
           f"{mails} mails queued, {body.count('/matching/needs/')} rows in the result; the same form again: "
           f"status {again.status_code} in {time.perf_counter() - started:.2f} s")
+    in_sql = sum(t for t, _s in timings)
+    slowest = ", ".join(f"{t * 1000:.0f} ms {' '.join(s.split()[:4])[:40]}…" for t, s in sorted(timings, reverse=True)[:3])
+    print(f"  of which in SQL {in_sql:.2f} s; slowest: {slowest}")
 
 
 def main() -> None:

@@ -19,7 +19,8 @@ from typing import Callable
 
 from flask import current_app
 from flask_babel import ngettext
-from sqlalchemy import Select, String, and_, cast, exists, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import (Integer, Select, String, and_, cast, column, exists, func, literal, or_, select, union_all,
+                        values)
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -227,11 +228,15 @@ def pairs(need_ids: list[int], now: datetime | None = None, *,
     ]
     neighbour = exists().where(DistrictNeighbour.district_id == Need.district_id,
                                DistrictNeighbour.neighbour_id == pool.c.district_id)
-    stmt = (select(Need.id.label("need_id"), *pool.c, neighbour.label("neighbour"))
-            .select_from(Need).join(pool, and_(*fits)).where(Need.id.in_(need_ids)))
-    if only is not None:
-        stmt = stmt.where(tuple_(Need.id, pool.c.id).in_(sorted(set(only)) or [(-1, -1)]))
-    return stmt
+    columns = (Need.id.label("need_id"), *pool.c, neighbour.label("neighbour"))
+    if only is None:
+        return select(*columns).select_from(Need).join(pool, and_(*fits)).where(Need.id.in_(need_ids))
+    # The pairs as a table the join starts from: each pair's conditions are evaluated once, not
+    # every need × person (a row-value IN list would be tested against all of them).
+    asked = (values(column("need_id", Integer), column("user_id", Integer), name="asked")
+             .data(sorted(set(only)) or [(-1, -1)]).cte("asked"))
+    return (select(*columns).select_from(asked).join(Need, Need.id == asked.c.need_id)
+            .join(pool, and_(pool.c.id == asked.c.user_id, *fits)).where(Need.id.in_(need_ids)))
 
 
 class Words:
