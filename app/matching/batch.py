@@ -103,7 +103,7 @@ def _office_only(office_id: int) -> SimpleNamespace:
                            required_level=None, district_id=None)
 
 
-def open_hours(user_ids_select) -> dict[int, float]:
+def open_hours(user_ids_select) -> dict[int, float]:  # a SELECT of user ids, or a list of them
     """Expected hours of each volunteer's open assignments (matched, not done) and pending
     proposals, one statement; a need without expected hours counts 0."""
     matched = (select(Need.matched_user_id.label("user_id"), Need.expected_hours.label("hours"))
@@ -446,8 +446,7 @@ def _confirm_rows(actor, office_id, choices, shared_text, now) -> list[Outcome]:
     if asked:
         for row in db.session.execute(cand.pairs(sorted({n for n, _u in asked}), now, only=asked)):
             facts[(row.need_id, row.id)] = row
-    opened = open_hours(select(volunteer_offices.c.user_id).where(volunteer_offices.c.user_id.in_(user_ids))
-                        .distinct()) if facts else {}
+    opened = open_hours(sorted({u for _n, u in facts})) if facts else {}  # the ids as a list: their indexes
     cap = cand.weekly_cap()
     week_left: dict[int, int] = {}
     hours_left: dict[int, float | None] = {}
