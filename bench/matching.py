@@ -5,9 +5,13 @@ for a need with a required language and a flexible one), the SQL statements and 
 need's page (/matching/needs/<id>, with its ranked candidates: constant in the number of
 volunteers), one office's batch assignment of its 300 oldest open needs (`batch.plan`: eligible
 volunteers, pairs, total score against the greedy pass, median seconds; peak Python memory by
-tracemalloc in a separate run, since tracing slows it down) and the batch page.
+tracemalloc in a separate run, since tracing slows it down) and the batch page; then the batch's
+confirmation (POST of the page with the first 60, then 300 rows ticked: seconds, SQL statements,
+mails queued, the same form again). `--confirm-only` fills the small size and times the
+confirmations only (`--confirm-rows 60,300`; fewer when the plan assigns fewer needs).
 
     .venv/bin/python -m bench.matching [--volunteers 20000 --needs 2000]
+    .venv/bin/python -m bench.matching --confirm-only --small 4000
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.matching
 
 The database is filled set-based (executemany of plain rows), deterministic (seed 14).
@@ -196,32 +200,61 @@ def report(app, client, office_id: int, coordinator_id: int, label: str, volunte
     print(f"batch page {path}: {time.perf_counter() - started:.2f} s, {len(response.data) / 1024:.0f} KiB")
 
 
-def confirm(app, client, office_id: int) -> None:
-    """POST the batch page as shown: every ticked row checked again and proposed (one mail each)."""
+def confirm(app, client, office_id: int, rows: int) -> None:
+    """POST the batch page as shown, the first `rows` rows with a person chosen ticked: every
+    ticked row checked again and proposed (one mail each). Prints seconds, SQL statements, the
+    rows sent and refused, the mails queued, and the same form posted again."""
     import re
 
+    from app.mail.models import OutboxMail
     from bench.common import csrf_token
 
     html = client.get(f"/matching/offices/{office_id}/batch").get_data(as_text=True)
     data = {"csrf_token": csrf_token(html), "shared_text": "Begleitung zu einem Termin",
             "batch_token": re.search(r'name="batch_token" type="hidden" value="([^"]+)"', html).group(1),
             "need": re.findall(r'name="need" value="(\d+)"', html)}
+    ticked = 0
     for need_id in data["need"]:
         select_html = re.search(rf'name="user-{need_id}">(.*?)</select>', html, re.S).group(1)
         chosen = re.search(r'<option value="(\d+)" selected>', select_html)
-        if chosen:
+        if chosen and ticked < rows:
             data[f"user-{need_id}"], data[f"propose-{need_id}"] = chosen.group(1), "y"
-    rows = sum(1 for k in data if k.startswith("propose-"))
+            ticked += 1
+    with app.app_context():
+        mails_before = db.session.scalar(select(func.count(OutboxMail.id)))
+    with app.app_context():
+        engine = db.engine
+    timings: list[tuple[float, str]] = []
+
+    def before(conn, cursor, statement, *args):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, cursor, statement, *args):
+        timings.append((time.perf_counter() - conn.info.pop("bench_started"), statement))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
     started = time.perf_counter()
-    n_sql, response = _statements(app, lambda: client.post(f"/matching/offices/{office_id}/batch/confirm",
-                                                           data=data))
+    try:
+        n_sql, response = _statements(app, lambda: client.post(f"/matching/offices/{office_id}/batch/confirm",
+                                                               data=data))
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
     seconds = time.perf_counter() - started
     assert response.status_code == 200, response.status_code
+    body = response.get_data(as_text=True)
+    with app.app_context():
+        mails = db.session.scalar(select(func.count(OutboxMail.id))) - mails_before
     started = time.perf_counter()
     again = client.post(f"/matching/offices/{office_id}/batch/confirm", data=data)
-    print(f"\nconfirm of {rows} ticked rows: {seconds:.2f} s, {n_sql} SQL statements ({n_sql / max(rows, 1):.0f} per row); "
-          f"{response.get_data(as_text=True).count('/matching/needs/')} rows in the result; the same form again: "
+    print(f"\nconfirm of {ticked} ticked rows ({app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}): "
+          f"{seconds:.2f} s, {n_sql} SQL statements ({n_sql / max(ticked, 1):.1f} per row); "
+          f"{mails} mails queued, {body.count('/matching/needs/')} rows in the result; the same form again: "
           f"status {again.status_code} in {time.perf_counter() - started:.2f} s")
+    in_sql = sum(t for t, _s in timings)
+    slowest = ", ".join(f"{t * 1000:.0f} ms {' '.join(s.split()[:4])[:40]}…" for t, s in sorted(timings, reverse=True)[:3])
+    print(f"  of which in SQL {in_sql:.2f} s; slowest: {slowest}")
 
 
 def main() -> None:
@@ -230,6 +263,10 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=2000)
     parser.add_argument("--needs", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--confirm-rows", default="60,300",
+                        help="rows ticked in each confirm, one confirm after the other (comma-separated)")
+    parser.add_argument("--confirm-only", action="store_true",
+                        help="only fill the database (--small volunteers) and time the confirms")
     args = parser.parse_args()
     url, tmp = database_url("matching")
     app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, LOG_LEVEL="WARNING",
@@ -264,12 +301,19 @@ def main() -> None:
           f"in {time.perf_counter() - started:.1f} s; coordinator of {office_name}")
     client = app.test_client()
     login(client, "coord@bench.example", PASSWORD)
+    if args.confirm_only:
+        for rows in (int(x) for x in args.confirm_rows.split(",") if x.strip()):
+            confirm(app, client, office_id, rows)
+        if tmp:
+            tmp.cleanup()
+        return
     report(app, client, office_id, coordinator_id, "small", args.small, args.repeats)
     started = time.perf_counter()
     fill_volunteers(app, 1000 + args.small, args.volunteers - args.small, rng)
     print(f"\nfilled {args.volunteers - args.small} more volunteers in {time.perf_counter() - started:.1f} s")
     report(app, client, office_id, coordinator_id, "large", args.volunteers, args.repeats)
-    confirm(app, client, office_id)
+    for rows in (int(x) for x in args.confirm_rows.split(",") if x.strip()):
+        confirm(app, client, office_id, rows)
     if tmp:
         tmp.cleanup()
 

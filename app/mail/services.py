@@ -267,13 +267,21 @@ def render_mail(
     kind: str, locale: str, context: Mapping[str, Any], office_id: int | None = None
 ) -> tuple[str, str, str]:
     """Subject, plain-text and HTML body of one mail in the recipient's language."""
+    override = None
+    if office_id is not None:
+        override = db.session.scalar(
+            select(MailTemplateOverride).filter_by(office_id=office_id, kind=kind, locale=locale)
+        )
+    return _render_with(kind, locale, context, office_id, override)
+
+
+def _render_with(
+    kind: str, locale: str, context: Mapping[str, Any], office_id: int | None,
+    override: MailTemplateOverride | None,
+) -> tuple[str, str, str]:
+    """`render_mail` with the office's override (or None) already read."""
     spec: MailKind = KINDS[kind]
     with force_locale(locale):
-        override = None
-        if office_id is not None:
-            override = db.session.scalar(
-                select(MailTemplateOverride).filter_by(office_id=office_id, kind=kind, locale=locale)
-            )
         if override is not None:
             try:
                 subject, text = check_override(override.subject, override.body, context)
@@ -385,6 +393,33 @@ def queue_mail_to_user(kind: str, user, context: Mapping[str, Any], **kwargs: An
     ctx = {"user": {"name": user.name, "email": user.email}, **context}
     return queue_mail(kind, to=kwargs.pop("to", user.email), to_name=user.name, user_id=user.id,
                       locale=user.locale or "de", context=ctx, **kwargs)
+
+
+def queue_mails_to_users(kind: str, recipients: list[tuple[Any, Mapping[str, Any]]], *,
+                         office_id: int | None = None) -> int:
+    """`queue_mail_to_user` for many accounts at once, the same rows: one mail of `kind` per
+    (user, context) pair, each in its user's language, in the caller's transaction (the caller
+    commits). The office's overrides of the kind are read in one statement for all the
+    languages (not one per mail), and the rows are written by one INSERT (a flush of single
+    rows would be one statement per mail on SQLite). No attachments. Returns how many."""
+    spec = KINDS[kind]
+    overrides: dict[str, MailTemplateOverride] = {}
+    locales = sorted({user.locale or "de" for user, _context in recipients})
+    if office_id is not None and locales:
+        overrides = {o.locale: o for o in db.session.scalars(select(MailTemplateOverride).where(
+            MailTemplateOverride.office_id == office_id, MailTemplateOverride.kind == kind,
+            MailTemplateOverride.locale.in_(locales)))}
+    rows = []
+    for user, context in recipients:
+        locale = user.locale or "de"
+        ctx = {"user": {"name": user.name, "email": user.email}, **context}
+        subject, text, html = _render_with(kind, locale, ctx, office_id, overrides.get(locale))
+        rows.append(dict(kind=kind, to_address=user.email, to_name=user.name, user_id=user.id, locale=locale,
+                         office_id=office_id, subject=subject[:255], body_text=text, body_html=html,
+                         is_service=spec.service, dedupe_key=None))
+    if rows:
+        db.session.execute(insert(OutboxMail), rows)  # the columns' defaults as for one row
+    return len(rows)
 
 
 # ---------------------------------------------------------------- unsubscribe

@@ -4,8 +4,10 @@
 office's volunteers, and proposes each need at most one volunteer so that the total score is
 maximal (`assignment.optimal_assignment`, exact), each volunteer taking at most as many needs as
 their remaining monthly hours and this week's contacts allow. Nothing is mailed: `confirm()` does
-that once the coordinator has checked the rows, through `proposals.propose` (the same mail, the
-same checks under the need's lock as one by one).
+that once the coordinator has checked the rows — set-wise, in one transaction and a fixed number
+of statements whatever the rows (the needs and people locked in one statement each, every pair's
+hard conditions in one), with the same checks, proposals, audit entries and mails as
+`proposals.propose` one by one.
 
 Statements are a fixed number, whatever the number of needs (7): the needs (2, with skills), one
 `candidates.eligible()` statement for the hard conditions that don't depend on the need (contactable,
@@ -25,7 +27,7 @@ from types import SimpleNamespace
 import numpy as np
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, insert, select, union_all, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.permissions import can_act_in_office
@@ -101,7 +103,7 @@ def _office_only(office_id: int) -> SimpleNamespace:
                            required_level=None, district_id=None)
 
 
-def open_hours(user_ids_select) -> dict[int, float]:
+def open_hours(user_ids_select) -> dict[int, float]:  # a SELECT of user ids, or a list of them
     """Expected hours of each volunteer's open assignments (matched, not done) and pending
     proposals, one statement; a need without expected hours counts 0."""
     matched = (select(Need.matched_user_id.label("user_id"), Need.expected_hours.label("hours"))
@@ -378,78 +380,157 @@ def default_text(locale: str = "de") -> str:
 
 def confirm(actor, office_id: int, choices: list[tuple[int, int]], shared_text: str,
             now: datetime | None = None) -> list[Outcome]:
-    """Propose each chosen (need, volunteer) pair, checked again at this moment: the need still
-    open and of this office, the volunteer's hours left across the rows (one statement for all),
-    and the hard conditions — `proposals.propose` checks them with `candidates.is_eligible`
-    under the need's lock, so a withdrawn consent or a full week counts up to the last row.
-    Valid rows go out through `propose` (one transaction and one mail each, as one by one); the
-    others come back with the reason."""
-    from app.matching import proposals as prop
-    from app.matching.services import NeedError
-
+    """Propose each chosen (need, volunteer) pair, checked again at this moment and set-wise, in
+    one transaction: the needs locked in one statement (in id order, FOR UPDATE; on SQLite the
+    database's write lock is taken first), the people in another (as `proposals.propose` locks
+    one, before the weekly cap is counted), every pair's hard conditions in one `candidates.pairs`
+    statement for the set, the hours of open assignments in one; then the rows in order, as one
+    by one: the need still open, of this office, its appointment ahead, no case code in the
+    text, the pair eligible, the person's week and hours left across the rows. Valid rows are
+    written together — proposals, needs "proposed", audit entries and one mail each (rendered
+    per recipient by `queue_mails_to_users`) — a constant number of statements whatever the
+    rows; the others come back with the reason. A row is written whole or not at all."""
     if not can_act_in_office(actor, office_id):
         raise BatchError("office")
     now = now or utcnow()
-    need_ids = [n for n, _u in choices]
-    needs = {n.id: n for n in db.session.scalars(select(Need).where(Need.id.in_(need_ids or [-1]))
-                                                 .options(selectinload(Need.skills)))}
-    user_ids = sorted({u for _n, u in choices})
-    opened = open_hours(select(volunteer_offices.c.user_id).where(volunteer_offices.c.user_id.in_(user_ids or [-1]))
-                        .distinct())
-    # Hours given this month of the chosen people, one statement (those failing a condition of
-    # the office are missing here; `propose` refuses them below).
-    left: dict[int, float | None] = {}
-    for row in db.session.execute(cand.eligible(_office_only(office_id), now, user_ids=user_ids)):
-        done = float(row.activity_minutes or 0) / 60 + float(row.need_hours or 0)
-        left[row.id] = remaining_hours(row.hours_per_month, done, opened.get(row.id, 0.0))
-    outcomes: list[Outcome] = []
-    # Each row commits on its own (one transaction and one mail each). What stays the same for the
-    # whole request — the coordinator, the needs' category, office and district, the volunteers'
-    # names and languages — is not read again after every commit: the need itself is read afresh
-    # under its lock in `propose`, and every condition is checked in SQL there.
-    session = db.session()
-    keep, session.expire_on_commit = session.expire_on_commit, False
     try:
-        _confirm_rows(actor, office_id, choices, shared_text, now, needs, left, outcomes)
-    finally:
-        session.expire_on_commit = keep
+        outcomes = _confirm_rows(actor, office_id, choices, shared_text, now)
+        db.session.commit()
+        return outcomes
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _lock_needs(need_ids: list[int]) -> dict[int, Need]:
+    """The needs under row locks, one statement in id order (two confirms of overlapping needs
+    queue instead of deadlocking), read afresh, with what the mail and the score read."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # No row locks in SQLite: a write takes the database's lock before anything is read, so
+        # no other writer commits between the checks and the proposals.
+        db.session.execute(update(Need).where(Need.id.in_(need_ids)).values(office_id=Need.office_id,
+                                                                           updated_at=Need.updated_at)
+                           .execution_options(synchronize_session=False))
+    return {n.id: n for n in db.session.scalars(
+        select(Need).where(Need.id.in_(need_ids)).order_by(Need.id)
+        .options(joinedload(Need.category), joinedload(Need.district), joinedload(Need.office),
+                 selectinload(Need.skills))
+        .with_for_update(of=Need).execution_options(populate_existing=True)).unique()}
+
+
+def _confirm_rows(actor, office_id, choices, shared_text, now) -> list[Outcome]:
+    from app.accounts.models import User
+    from app.core import audit
+    from app.mail.services import queue_mails_to_users
+    from app.matching import proposals as prop
+    from app.matching.services import personal_data_in
+
+    text = (shared_text or "").strip()
+    text_error = None
+    if not text:
+        text_error = _l("Please write what the volunteer may know about the need.")
+    elif len(text) > prop.MAX_SHARED:
+        text_error = _l("At most %(n)d characters, please.", n=prop.MAX_SHARED)
+    elif personal_data_in(text):
+        text_error = _l("Please leave out e-mail addresses and phone numbers.")
+    if text_error is not None or not choices:
+        return [Outcome(n, u, False, str(text_error)) for n, u in choices]
+
+    need_ids = sorted({n for n, _u in choices})
+    user_ids = sorted({u for _n, u in choices})
+    needs = _lock_needs(need_ids)
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id)
+                                                 .with_for_update())}
+    asked = [(n, u) for n, u in choices if n in needs and needs[n].office_id == office_id]
+    facts: dict[tuple[int, int], object] = {}
+    if asked:
+        for row in db.session.execute(cand.pairs(sorted({n for n, _u in asked}), now, only=asked)):
+            facts[(row.need_id, row.id)] = row
+    opened = open_hours(sorted({u for _n, u in facts})) if facts else {}  # the ids as a list: their indexes
+    cap = cand.weekly_cap()
+    week_left: dict[int, int] = {}
+    hours_left: dict[int, float | None] = {}
+    for (_n, uid), row in facts.items():
+        week_left[uid] = max(0, cap - int(row.recent or 0))
+        done = float(row.activity_minutes or 0) / 60 + float(row.need_hours or 0)
+        hours_left[uid] = remaining_hours(row.hours_per_month, done, opened.get(uid, 0.0))
+
+    outcomes: list[Outcome] = []
+    accepted: list[tuple[Need, int, float]] = []
+    taken: set[int] = set()
+    for need_id, user_id in choices:
+        need = needs.get(need_id)
+        reason = None
+        if need is None or need.office_id != office_id:
+            reason = _l("This need does not exist.")
+        elif need.state != NeedState.OPEN or need_id in taken:
+            state = NeedState.PROPOSED if need_id in taken else need.state
+            reason = _l("The need is no longer open (%(state)s).", state=state.label)
+        elif prop._appointment_passed(need, now):
+            reason = _l("The appointment has passed. Please change its date first.")
+        elif need.case_code and need.case_code.lower() in text.lower():
+            reason = _l("Please leave the case code out: volunteers never see it.")
+        elif (need_id, user_id) not in facts or week_left.get(user_id, 0) <= 0:
+            reason = _l("This person no longer meets the conditions (time, language, contact wanted, already asked, "
+                        "or enough proposals this week).")
+        else:
+            hours = float(need.expected_hours or 0)
+            left = hours_left.get(user_id)
+            if left is not None and hours > left + 1e-9:
+                reason = _l("Not enough hours left this month for this need (%(left)s of %(hours)s hours).",
+                            left=cand.format_hours(left), hours=cand.format_hours(hours))
+        if reason is not None:
+            outcomes.append(Outcome(need_id, user_id, False, str(reason)))
+            continue
+        row = facts[(need_id, user_id)]
+        score = cand._parts(cand.NeedFacts.of(need), row, {s.id for s in need.skills}).score
+        accepted.append((need, user_id, score))
+        taken.add(need_id)
+        week_left[user_id] -= 1
+        if hours_left.get(user_id) is not None:
+            hours_left[user_id] -= float(need.expected_hours or 0)
+        outcomes.append(Outcome(need_id, user_id, True))
+    if not accepted:
+        return outcomes
+
+    # The proposals in one INSERT … RETURNING (a flush of new objects writes one row per statement
+    # on SQLite); (need, person) is unique, so the ids come back matched to their rows.
+    rows = [dict(need_id=need.id, user_id=uid, state=ProposalState.PENDING, shared_text=text,
+                 proposed_by_id=actor.id, created_at=now, deadline=prop.deadline_of(need, now))
+            for need, uid, _score in accepted]
+    ids = {(n, u): i for i, n, u in db.session.execute(
+        insert(Proposal.__table__).returning(Proposal.id, Proposal.need_id, Proposal.user_id), rows)}
+    for need, _uid, _score in accepted:  # as `services.set_state` moves them (one UPDATE for all)
+        need.state, need.state_changed_at = NeedState.PROPOSED, now
+    db.session.flush()
+    entries = []
+    for need, uid, score in accepted:  # the entries `set_state` and `propose` record, in that order
+        entries.append(audit.record(actor, "need.state_changed", need, office_id=need.office_id,
+                                    was=NeedState.OPEN.value, state=NeedState.PROPOSED.value, user=uid))
+        entries.append(audit.record(actor, "proposal.sent", record_type="proposals", record_id=ids[(need.id, uid)],
+                                    office_id=need.office_id, need=need.id, user=uid, score=score))
+    _insert_entries(entries)
+    mails = []
+    for row, (need, uid, _score) in zip(rows, accepted):
+        proposal = SimpleNamespace(id=ids[(need.id, uid)], shared_text=text, deadline=row["deadline"])
+        mails.append((users[uid], prop.proposal_mail_context(proposal, need, users[uid])))
+    queue_mails_to_users("matching_proposal", mails, office_id=office_id)
     return outcomes
 
 
-def _confirm_rows(actor, office_id, choices, shared_text, now, needs, left, outcomes) -> None:
-    from app.matching import proposals as prop
-    from app.matching.services import NeedError
+def _insert_entries(entries: list) -> None:
+    """`audit.record`'s entries (added to the session) written by one INSERT instead of one per
+    entry: the same columns, each as `record` set it; the table's defaults (the time) as in a flush."""
+    from app.core.models import AuditEntry
 
-    for need_id, user_id in choices:
-        need = needs.get(need_id)
-        if need is None or need.office_id != office_id:
-            outcomes.append(Outcome(need_id, user_id, False, str(_l("This need does not exist."))))
-            continue
-        if need.state != NeedState.OPEN:
-            outcomes.append(Outcome(need_id, user_id, False,
-                                    str(_l("The need is no longer open (%(state)s).", state=need.state.label))))
-            continue
-        if user_id not in left:
-            outcomes.append(Outcome(need_id, user_id, False, str(_l(
-                "This person no longer meets the conditions (time, language, contact wanted, already asked, "
-                "or enough proposals this week)."))))
-            continue
-        hours = float(need.expected_hours or 0)
-        if left[user_id] is not None and hours > left[user_id] + 1e-9:
-            outcomes.append(Outcome(need_id, user_id, False, str(_l(
-                "Not enough hours left this month for this need (%(left)s of %(hours)s hours).",
-                left=cand.format_hours(left[user_id]), hours=cand.format_hours(hours)))))
-            continue
-        try:
-            prop.propose(actor, need_id, user_id, shared_text, now)
-        except NeedError as exc:
-            outcomes.append(Outcome(need_id, user_id, False,
-                                    "; ".join(str(v) for v in {**exc.errors, **exc.warnings}.values())))
-            needs = {**needs, need_id: db.session.get(Need, need_id)}
-            continue
-        if left[user_id] is not None:
-            left[user_id] -= hours
-        outcomes.append(Outcome(need_id, user_id, True))
+    columns = [c.key for c in AuditEntry.__table__.columns]
+    rows = []
+    for entry in entries:
+        db.session.expunge(entry)
+        state = entry.__dict__
+        rows.append({k: state[k] for k in columns if k in state})
+    if rows:
+        db.session.execute(insert(AuditEntry), rows)
 
 
 __all__ = ["ALTERNATIVES", "MAX_NEEDS", "BatchError", "BatchPlan", "BatchRow", "Option", "Outcome", "confirm",

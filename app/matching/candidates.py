@@ -19,7 +19,8 @@ from typing import Callable
 
 from flask import current_app
 from flask_babel import ngettext
-from sqlalchemy import Select, String, and_, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import (Integer, Select, String, and_, cast, column, exists, func, literal, or_, select, union_all,
+                        values)
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -196,10 +197,14 @@ def _user_facts(now: datetime) -> list:
             present.label("present"), absent.label("absent")]
 
 
-def pairs(need_ids: list[int], now: datetime | None = None) -> Select:
+def pairs(need_ids: list[int], now: datetime | None = None, *,
+          only: list[tuple[int, int]] | None = None) -> Select:
     """One statement for many needs: (need id, volunteer facts) for every pair that meets every
     hard condition. The need-independent conditions and the facts are computed once per
-    volunteer (a CTE over the needs' offices); the need's own conditions are the join."""
+    volunteer (a CTE over the needs' offices); the need's own conditions are the join.
+
+    `only`: just these (need id, user id) pairs are looked at (a batch's confirmation checks its
+    rows again), and each row also says `recent`, the person's contacts in the last 7 days."""
     now = now or utcnow()
     recent = recent_contacts(User.id, now - timedelta(days=7))
     offices = select(Need.office_id).where(Need.id.in_(need_ids)).distinct()
@@ -208,7 +213,10 @@ def pairs(need_ids: list[int], now: datetime | None = None) -> Select:
             .where(VolunteerProfile.status == VolunteerStatus.ACTIVE,
                    exists().where(volunteer_offices.c.user_id == User.id, volunteer_offices.c.office_id.in_(offices)),
                    recent < weekly_cap())
-            .add_columns(*_user_facts(now))).cte("pool").prefix_with("MATERIALIZED")
+            .add_columns(*_user_facts(now)))
+    if only is not None:
+        pool = pool.where(User.id.in_(sorted({u for _n, u in only}) or [-1])).add_columns(recent.label("recent"))
+    pool = pool.cte("pool").prefix_with("MATERIALIZED")
     fits = [
         exists().where(volunteer_offices.c.user_id == pool.c.id, volunteer_offices.c.office_id == Need.office_id),
         ~exists().where(Proposal.need_id == Need.id, Proposal.user_id == pool.c.id),
@@ -220,8 +228,15 @@ def pairs(need_ids: list[int], now: datetime | None = None) -> Select:
     ]
     neighbour = exists().where(DistrictNeighbour.district_id == Need.district_id,
                                DistrictNeighbour.neighbour_id == pool.c.district_id)
-    return (select(Need.id.label("need_id"), *pool.c, neighbour.label("neighbour"))
-            .select_from(Need).join(pool, and_(*fits)).where(Need.id.in_(need_ids)))
+    columns = (Need.id.label("need_id"), *pool.c, neighbour.label("neighbour"))
+    if only is None:
+        return select(*columns).select_from(Need).join(pool, and_(*fits)).where(Need.id.in_(need_ids))
+    # The pairs as a table the join starts from: each pair's conditions are evaluated once, not
+    # every need × person (a row-value IN list would be tested against all of them).
+    asked = (values(column("need_id", Integer), column("user_id", Integer), name="asked")
+             .data(sorted(set(only)) or [(-1, -1)]).cte("asked"))
+    return (select(*columns).select_from(asked).join(Need, Need.id == asked.c.need_id)
+            .join(pool, and_(pool.c.id == asked.c.user_id, *fits)).where(Need.id.in_(need_ids)))
 
 
 class Words:

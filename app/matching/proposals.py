@@ -72,11 +72,8 @@ def propose(actor, need_id: int, user_id: int, shared_text: str, now: datetime |
             raise NeedError({"user_id": _l("This person can't be proposed for this need (not free at that time, "
                                            "the language is missing, no contact wanted, already asked, or "
                                            "enough proposals this week).")})
-        deadline = now + timedelta(days=answer_days())
-        if need.timing == NeedTiming.AT and need.starts_at is not None:
-            deadline = min(deadline, need.starts_at)  # an answer after the appointment is no answer
         proposal = Proposal(need_id=need.id, user_id=user_id, shared_text=text, proposed_by_id=actor.id,
-                            created_at=now, deadline=deadline)
+                            created_at=now, deadline=deadline_of(need, now))
         db.session.add(proposal)
         try:
             db.session.flush()
@@ -94,19 +91,34 @@ def propose(actor, need_id: int, user_id: int, shared_text: str, now: datetime |
         raise
 
 
+def deadline_of(need: Need, now: datetime) -> datetime:
+    """When a proposal made now expires: after the answer days, or at the appointment if sooner."""
+    deadline = now + timedelta(days=answer_days())
+    if need.timing == NeedTiming.AT and need.starts_at is not None:
+        deadline = min(deadline, need.starts_at)  # an answer after the appointment is no answer
+    return deadline
+
+
 def _appointment_passed(need: Need, now: datetime) -> bool:
     return need.timing == NeedTiming.AT and need.starts_at is not None and need.starts_at <= now
 
 
-def _mail_proposal(proposal: Proposal, need: Need) -> None:
-    user = db.session.get(User, proposal.user_id)
+def proposal_mail_context(proposal: Proposal, need: Need, user: User) -> dict:
+    """What the proposal's mail says, in the volunteer's language, with the signed answer link
+    (`proposal.id` known: after the flush)."""
     token = link_token(proposal)
     with force_locale(user.locale or "de"):
         context = _need_context(need, user.locale or "de")
         context.update(shared_text=proposal.shared_text,
                        deadline=format_datetime(proposal.deadline, "full"),
                        answer_link=external_url("matching.answer", token=token))
-    queue_mail_to_user("matching_proposal", user, context, office_id=need.office_id)
+    return context
+
+
+def _mail_proposal(proposal: Proposal, need: Need) -> None:
+    user = db.session.get(User, proposal.user_id)
+    queue_mail_to_user("matching_proposal", user, proposal_mail_context(proposal, need, user),
+                       office_id=need.office_id)
 
 
 def _need_context(need: Need, locale: str) -> dict:

@@ -82,3 +82,63 @@ def test_one_link_twice_at_once(app, wide_app, make, need):
         token = link_token(propose(user(app, coordinator.id), need_id, person.id, "Begleitung zum Amt"))
     outcomes = _at_once(wide_app, [lambda: answer(token, True), lambda: answer(token, False)])
     assert outcomes.count("ok") == 1 and isinstance([o for o in outcomes if o != "ok"][0], ProposalError), outcomes
+
+
+def _batch(app, make, need, people: int, needs: int):
+    office = make.office()
+    coordinator = make.coordinator(office)
+    volunteers = [make.full_volunteer(office, hours=None) for _ in range(people)]
+    need_ids = [need(office, coordinator, case_code=f"R-{i}") for i in range(needs)]
+    app.config["MATCHING_WEEKLY_CAP"] = 10
+    return office, coordinator, volunteers, need_ids
+
+
+def _counts(app, need_ids):
+    from app.mail.models import OutboxMail
+    from app.matching.models import Need, NeedState, Proposal
+
+    with app.app_context():
+        proposed = db.session.scalars(select(Proposal.need_id).where(Proposal.need_id.in_(need_ids))).all()
+        mails = db.session.scalar(select(func.count(OutboxMail.id)).where(OutboxMail.kind == "matching_proposal"))
+        states = set(db.session.scalars(select(Need.state).where(Need.id.in_(need_ids))))
+        return sorted(proposed), mails, states, NeedState
+
+
+def test_the_same_batch_confirmed_twice_at_once(app, wide_app, make, need):
+    """Two coordinators' tabs confirm the same rows at the same moment: each need is proposed
+    once and mailed once; the later confirmation finds them no longer open."""
+    from app.matching.batch import confirm
+
+    office, coordinator, volunteers, need_ids = _batch(app, make, need, people=4, needs=8)
+    choices = [(n, volunteers[i % 4].id) for i, n in enumerate(need_ids)]
+    results: list = []
+
+    def job():
+        results.append(confirm(user(wide_app, coordinator.id), office.id, choices, "Begleitung zum Amt"))
+
+    outcomes = _at_once(wide_app, [job, job, job])
+    assert outcomes == ["ok"] * 3, outcomes
+    sent = [o for run in results for o in run if o.sent]
+    assert sorted(o.need_id for o in sent) == sorted(need_ids)  # each row went once, in one of the runs
+    assert all("open" in o.reason or "offen" in o.reason for run in results for o in run if not o.sent)
+    proposed, mails, states, NeedState = _counts(app, need_ids)
+    assert proposed == sorted(need_ids) and mails == len(need_ids) and states == {NeedState.PROPOSED}
+
+
+def test_overlapping_batches_in_other_orders_at_once(app, wide_app, make, need):
+    """Two confirmations of overlapping needs, their rows in opposite orders and to other people,
+    at once: no deadlock (the needs are locked in id order), each need proposed and mailed once."""
+    from app.matching.batch import confirm
+
+    office, coordinator, volunteers, need_ids = _batch(app, make, need, people=3, needs=6)
+    forward = [(n, volunteers[i % 3].id) for i, n in enumerate(need_ids)]
+    backward = [(n, volunteers[(i + 1) % 3].id) for i, n in reversed(list(enumerate(need_ids[1:], 1)))]
+    results: list = []
+    jobs = [lambda c=c: results.append(confirm(user(wide_app, coordinator.id), office.id, c, "Begleitung zum Amt"))
+            for c in (forward, backward)]
+    outcomes = _at_once(wide_app, jobs)
+    assert outcomes == ["ok", "ok"], outcomes
+    sent = sorted(o.need_id for run in results for o in run if o.sent)
+    assert sent == sorted(need_ids)
+    proposed, mails, states, NeedState = _counts(app, need_ids)
+    assert proposed == sorted(need_ids) and mails == len(need_ids) and states == {NeedState.PROPOSED}
