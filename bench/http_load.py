@@ -11,7 +11,8 @@ loopback in the same run. Printed per page: requests/s, p50 and p95 latency, and
 hello. wrk runs on the same two cores, so the figures are a lower bound.
 
 The aims: anonymous start page, activity list, activity page and API at least 40 % of hello;
-daily pages (the logged-in activity page, the roster) 1,000 requests/s on two cores."""
+daily pages (the logged-in activity page, the roster, the attendance screen) 1,000 requests/s on
+two cores."""
 from __future__ import annotations
 
 import argparse
@@ -120,7 +121,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--volunteers", type=int, default=2000)
+    parser.add_argument("--only", default="", help="load only the pages whose name contains this (e.g. 'logged-in|roster|attendance', a regular expression); hello always")
     args = parser.parse_args()
+    wanted = re.compile(args.only) if args.only else None
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
     url, tmp = database_url("http")
@@ -140,6 +143,7 @@ def main() -> None:
     data = json.loads(subprocess.run([sys.executable, "-m", "bench.activity_data"], env=env, cwd=ROOT, check=True,
                                      capture_output=True, text=True).stdout.strip().splitlines()[-1])
     roster_rule = _route(flask, env, "activities.manage_roster")
+    attendance_rule = _route(flask, env, "activities.attendance")
     if not _route(flask, env, "activities.mine"):
         print("note: activities.mine is not in the app yet; a stand-in route serves the mails' link")
     port, hello_port = free_port(), free_port()
@@ -149,7 +153,7 @@ def main() -> None:
     try:
         _wait(base + "/healthz")
         _wait(f"http://127.0.0.1:{hello_port}/")
-        print(f"database: {url.split(':')[0]}, gunicorn workers: {args.workers}, {args.volunteers} volunteers, "
+        print(f"load average {os.getloadavg()[0]:.1f}; database: {url.split(':')[0]}, gunicorn workers: {args.workers}, {args.volunteers} volunteers, "
               f"{data['activities']} activities, {data['slots']} slots, {data['signups']} sign-ups")
         hello = _wrk(f"http://127.0.0.1:{hello_port}/", args.seconds)
         print(_line("hello (bare Flask)", hello, None))
@@ -172,8 +176,11 @@ def main() -> None:
             ("logged-in activity list", "/activities/", vcookie),
             ("/home (volunteer)", "/home", vcookie),
         ]:
-            print(_line(name, _wrk(base + path, args.seconds, cookie), h))
-        if roster_rule:
+            if wanted is None or wanted.search(name):
+                print(_line(name, _wrk(base + path, args.seconds, cookie), h))
+        if wanted is not None and not wanted.search("roster of 300"):
+            pass
+        elif roster_rule:
             path = (roster_rule.replace("<int:activity_id>", str(data["roster_activity"]))
                     .replace("<int:role_id>", str(data["roster_role"])).replace("<int:slot_id>", str(data["roster_slot"])))
             if "<" in path:
@@ -182,6 +189,17 @@ def main() -> None:
                 print(_line(f"roster of 300 ({path})", _wrk(base + path, args.seconds, ccookie), h))
         else:
             print(f"{'roster of 300':<44} not available (activities.manage_roster is not in this app yet)")
+        # the attendance screen of the same slot (its 250 confirmed people), as the same coordinator
+        if wanted is not None and not wanted.search("attendance screen of 300"):
+            pass
+        elif attendance_rule:
+            path = (attendance_rule.replace("<int:activity_id>", str(data["roster_activity"]))
+                    .replace("<int:slot_id>", str(data["roster_slot"])))
+            print(_line(f"attendance screen of 300 ({path})", _wrk(base + path, args.seconds, ccookie), h))
+        else:
+            print(f"{'attendance screen of 300':<44} not available (activities.attendance is not in this app)")
+        if wanted is not None and not wanted.search("sign-up POST"):
+            return
         # The sign-up POST: the volunteer asks again for a slot they already hold (lock, rules,
         # commit, redirect); the first request signs them up.
         vopener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(vjar))
@@ -195,7 +213,12 @@ def main() -> None:
     finally:
         for server in (gunicorn, hello_server):
             server.send_signal(signal.SIGTERM)
-            server.wait(timeout=10)
+        for server in (gunicorn, hello_server):
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # a busy machine: don't leave it running
+                server.kill()
+                server.wait()
         if tmp:
             tmp.cleanup()
 

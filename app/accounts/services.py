@@ -296,7 +296,7 @@ def start_session(user: User, user_agent: str = "", remember: bool = False) -> s
     return key
 
 
-def _idle_limit(row: UserSession) -> timedelta:
+def _idle_limit(row) -> timedelta:
     cfg = current_app.config
     if row.remember:
         return timedelta(seconds=cfg["REMEMBER_COOKIE_DURATION"])
@@ -306,36 +306,87 @@ def _idle_limit(row: UserSession) -> timedelta:
 @functools.cache
 def _session_user_stmt():
     # Built once: this runs on every signed-in request, and building the statement and its
-    # cache key each time cost twice as much as running it.
+    # cache key each time cost twice as much as running it. A Core statement of plain columns:
+    # the ORM's loading of two entities (identity map, instance states) cost more than the rest
+    # of the user load together; the User is put together from the row (`_attach_user`).
     # A coordinator's offices come along (one string, "3,5"): nearly every staff page asks
     # `office_scope`, which then needs no statement of its own.
     offices = (select(func.aggregate_strings(cast(coordinator_offices.c.office_id, String), ","))
-               .where(coordinator_offices.c.user_id == User.id).scalar_subquery())
-    return (select(UserSession, User, offices.label("office_ids")).join(User, User.id == UserSession.user_id)
-            .where(UserSession.key_hash == bindparam("key_hash"), UserSession.ended_at.is_(None)))
+               .where(coordinator_offices.c.user_id == users.c.id).scalar_subquery())
+    sessions = UserSession.__table__
+    return (select(sessions.c.id.label("session_id"), sessions.c.remember.label("session_remember"),
+                   sessions.c.last_seen_at.label("session_last_seen_at"), offices.label("office_ids"),
+                   *users.c)
+            .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
+            .where(sessions.c.key_hash == bindparam("key_hash"), sessions.c.ended_at.is_(None)))
+
+
+users = User.__table__
+
+
+@functools.cache
+def _user_columns() -> tuple[tuple[str, str], ...]:
+    """(attribute, column) of every column User maps: how a row's values go into the instance."""
+    from sqlalchemy import inspect
+
+    return tuple((attr.key, attr.columns[0].key) for attr in inspect(User).column_attrs)
+
+
+class SignedInSession:
+    """The server-side session a request runs in (`user.current_session`): its id, whether it is
+    remembered, when it was last used — plain values, no ORM instance."""
+
+    __slots__ = ("id", "remember", "last_seen_at")
+
+    def __init__(self, id: int, remember: bool, last_seen_at):
+        self.id, self.remember, self.last_seen_at = id, remember, last_seen_at
+
+
+def _attach_user(row) -> User:
+    """The User of the row as a persistent instance of this request's session, without the ORM's
+    loading: the instance made from the row's values (as a loaded one holds them) and added as
+    "detached" (sqlalchemy.orm.make_transient_to_detached), so it is the same object `get(User,
+    id)` returns afterwards, its relationships load when asked and a change to it is flushed as an
+    UPDATE like any other. One already in the session (loaded earlier in the request) is used as
+    it is."""
+    from sqlalchemy.orm import make_transient_to_detached
+
+    session = db.session()
+    existing = session.identity_map.get((User, (row.id,), None))
+    if existing is not None:
+        return existing
+    user = User._sa_class_manager.new_instance()
+    mapping = row._mapping
+    user.__dict__.update({attr: mapping[users.c[col]] for attr, col in _user_columns()})
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
 
 
 def session_user(cookie_id: str) -> User | None:
     """Flask-Login's user loader: the user of a live session, in one query; None when the
-    session was ended, has been idle too long, or the account is deactivated."""
+    session was ended, has been idle too long, or the account is deactivated or deleted."""
     if not cookie_id.startswith("s:"):
         return None  # a cookie from before server-side sessions: log in again
-    row = db.session.execute(_session_user_stmt(), {"key_hash": _key_hash(cookie_id[2:])}).first()
+    row = db.session.connection().execute(_session_user_stmt(), {"key_hash": _key_hash(cookie_id[2:])}).first()
     if row is None:
         return None
-    session_row, user, office_ids = row
-    if not user.active:
+    if not row.active or row.deleted_at is not None:
         return None
+    current = SignedInSession(row.session_id, row.session_remember, row.session_last_seen_at)
     now = utcnow()
-    if now - session_row.last_seen_at > _idle_limit(session_row):
-        session_row.ended_at = now
+    if now - current.last_seen_at > _idle_limit(current):
+        db.session.execute(update(UserSession).where(UserSession.id == current.id).values(ended_at=now))
         db.session.commit()
         return None
-    if now - session_row.last_seen_at > SESSION_TOUCH:
-        session_row.last_seen_at = now
+    if now - current.last_seen_at > SESSION_TOUCH:
+        db.session.execute(update(UserSession).where(UserSession.id == current.id).values(last_seen_at=now))
         db.session.commit()
-    user.current_session = session_row
+        current.last_seen_at = now
+    user = _attach_user(row)
+    user.current_session = current
     if user.role == Role.COORDINATOR:
+        office_ids = row.office_ids
         remember_office_scope(user.id, (int(i) for i in office_ids.split(",")) if office_ids else ())
     return user
 

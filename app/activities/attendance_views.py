@@ -30,7 +30,7 @@ from app.activities.models import Attendance, SignupState
 from app.activities.series import utc_to_local
 from app.activities.hours_forms import CertificateForm
 from app.activities.signup import SignupError
-from app.core import audit
+from app.core import audit, splice
 from app.core.forms import BaseForm, clean_text
 from app.core.permissions import get_in_scope_or_404, staff_required
 from app.core.timeutil import to_local, utcnow
@@ -154,7 +154,9 @@ def _screen_rows(slot) -> tuple:
         html = str(_rows_html(rows, slot.activity_id, slot.id, {}, csrf=CSRF_PLACEHOLDER))
         present = sum(1 for r in rows if r[3] == Attendance.PRESENT.value)
         marked = sum(1 for r in rows if r[3] is not None)
-        return (len(rows), present, marked, sum(r[6] for r in rows), frozenset(r[1] for r in rows), html)
+        # kept as UTF-8, split where each request's token goes (app.core.splice)
+        return (len(rows), present, marked, sum(r[6] for r in rows), frozenset(r[1] for r in rows),
+                splice.encoded(html, CSRF_PLACEHOLDER))
 
     return cache.fragment("attendance", slot.id, build=build)
 
@@ -167,19 +169,23 @@ def _screen(slot, errors: dict | None = None, status: int = 200):
     found = sheets.search_office_volunteers(activity.office_id, q) if q and staff_view else []
     errors = errors or {}
     csrf = generate_csrf()
+    parts = None
     if errors:  # a form with a message at its field: rendered for this answer only
         rows = sheets.screen_rows(slot.id)
         rows_html = _rows_html(rows, activity.id, slot.id, errors, csrf=csrf)
         count, present = len(rows), sum(1 for r in rows if r[3] == Attendance.PRESENT.value)
         marked, minutes, on_list = sum(1 for r in rows if r[3] is not None), sum(r[6] for r in rows), {r[1] for r in rows}
     else:
-        count, present, marked, minutes, on_list, html = _screen_rows(slot)
-        rows_html = Markup(html.replace(CSRF_PLACEHOLDER, csrf))
-    return render_template(
+        count, present, marked, minutes, on_list, parts = _screen_rows(slot)
+        rows_html = splice.marker(0)  # the cached rows go in as bytes, with this session's token
+    page = render_template(
         "activities/attendance/screen.html", slot=slot, activity=activity, role=slot.role, date=slot.date,
         rows_html=rows_html, count=count, present=present, marked=marked,
         on_list=on_list, q=q, found=found, staff_view=staff_view, errors=errors,
-        started=slot.starts_at <= utcnow(), csrf=csrf, minutes=minutes), status
+        started=slot.starts_at <= utcnow(), csrf=csrf, minutes=minutes)
+    if parts is None:
+        return page, status
+    return splice.response(page, [parts] if count else [], fill=csrf, status=status)
 
 
 def _csrf_ok() -> bool:

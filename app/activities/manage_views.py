@@ -27,6 +27,7 @@ from app.activities.manage_forms import (ActivityForm, AddPersonForm, CancelForm
 from app.activities.models import (ACTIVITY_TYPE_LABELS, Activity, ActivityDate, ActivityState, ActivityType,
                                    PlaceKind, Role, Signup, SignupState)
 from app.activities.series import local_to_utc, utc_to_local
+from app.core import splice
 from app.core.forms import clean_text
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -592,7 +593,8 @@ def _roster_rows(slot, staff: bool) -> tuple:
                   # %(name)s filled per row (plain %-formatting of the translated text)
                   "handover_pending": _("taken over by %(name)s, waiting for your approval")}
         lists = (roster.confirmed, roster.offered, roster.waiting, roster.ended)
-        html = tuple(_rows_html(rows, kind, staff, labels, slot.activity_id)
+        # kept as UTF-8 (app.core.splice): the page puts them in without copying them into its text
+        html = tuple(splice.encoded(str(_rows_html(rows, kind, staff, labels, slot.activity_id)))
                      for kind, rows in zip(ROSTER_KINDS, lists))
         on_list = frozenset(r.user_id for r in roster.confirmed + roster.offered + roster.waiting)
         return lists, html, on_list
@@ -612,13 +614,17 @@ def manage_roster(activity_id: int, slot_id: int):
     roster = svc.Roster(slot, slot.role, slot.date, slot.role.activity, *lists)
     q = clean_text(request.args.get("q"), 100) if staff else ""
     found = svc.search_volunteers(current_user, q) if q else []
-    sections = list(zip(ROSTER_KINDS, lists, html))
+    # the template shows a list's rows only when it has some: a marker for each of those, in order
+    blocks = [parts for rows, parts in zip(lists, html) if rows]
+    markers = iter(splice.marker(n) for n in range(len(blocks)))
+    sections = [(kind, rows, next(markers) if rows else "") for kind, rows in zip(ROSTER_KINDS, lists)]
     from app.activities.urgent import status_by_slot
 
     urgent = status_by_slot([slot.id]).get(slot.id) if staff else None
-    return render_template("activities/manage/roster.html", roster=roster, sections=sections, staff=staff,
+    page = render_template("activities/manage/roster.html", roster=roster, sections=sections, staff=staff,
                            q=q, found=found, on_list=on_list, action_form=RosterActionForm(),
                            add_form=AddPersonForm(), now=utcnow(), urgent=urgent)
+    return splice.response(page, blocks)
 
 
 def _signup_error(exc) -> None:

@@ -141,10 +141,7 @@ def _role_sections(page: catalogue.ActivityPage, viewer, mine: dict, problems: d
     template = current_app.jinja_env.get_template("activities/public/_role.html")
     version = cache.current_version()
     locale = _locale()
-    if viewer is None or not viewer.user.is_authenticated:
-        kind = "anonymous"
-    else:
-        kind = f"{viewer.user.role.value}:{int(viewer.can_sign_up)}:{viewer.reason or ''}"
+    kind = _viewer_kind(viewer)
     out = []
     for role in page.roles:
         own = (viewer is not None and role.id in viewer.unmet) or any(s.id in mine for s in role.slots)
@@ -164,8 +161,34 @@ def _role_sections(page: catalogue.ActivityPage, viewer, mine: dict, problems: d
     return out
 
 
+def _viewer_kind(viewer) -> str:
+    """What the page shows differently per kind of viewer: the role, whether they may sign up
+    and why not (the sentence itself, in the viewer's language)."""
+    if viewer is None or not viewer.user.is_authenticated:
+        return "anonymous"
+    return f"{viewer.user.role.value}:{int(viewer.can_sign_up)}:{viewer.reason or ''}"
+
+
+_ROLES_MARK = "\x1e-role-sections-\x1e"
+
+
+def _detail_body(page, viewer) -> str:
+    """The page's content with a marker where the role sections go: made of the cached page data
+    and the kind of viewer only (no sign-up, no CSRF token of anyone), so rendered once per
+    version, locale, activity and kind in this process."""
+    key = f"act:{cache.current_version()}:body:{_locale()}:{page.id}:{_viewer_kind(viewer)}"
+    body = cache.get(key)
+    if body is None:
+        body = render_template("activities/public/_detail_body.html", a=page, viewer=viewer,
+                               role_html=[Markup(_ROLES_MARK)] if page.roles else [])
+        cache.put(key, body)
+    return body
+
+
 def _render_detail(page, viewer, mine, problems, now, csrf_token=None) -> str:
-    context = dict(a=page, viewer=viewer, now=now, role_html=_role_sections(page, viewer, mine, problems, now))
+    roles = Markup("\n").join(_role_sections(page, viewer, mine, problems, now))
+    body = _detail_body(page, viewer)
+    context = dict(a=page, viewer=viewer, now=now, body=Markup(body.replace(_ROLES_MARK, roles, 1)))
     if csrf_token is not None:
         context["csrf_token"] = csrf_token
     return render_template("activities/public/detail.html", **context)

@@ -49,6 +49,7 @@ def register_csrf_reuse(app: Flask) -> None:
     from itsdangerous import BadData, URLSafeTimedSerializer
 
     signed: dict[tuple[str, str], tuple[float, str]] = {}
+    register_session_cache(app)  # the session cookie, opened once per value (below)
 
     def _field_and_secret() -> tuple[str, str]:
         return (app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"),
@@ -84,3 +85,54 @@ def register_csrf_reuse(app: Flask) -> None:
                 signed.clear()
             signed[(secret, raw)] = (time.monotonic(), token)
         return response
+
+
+# ---------------------------------------------------------------- session cookies, checked once
+# Every signed-in request opens the session cookie: a new serializer, base64, the HMAC check and
+# the tagged JSON (Flask's SecureCookieSessionInterface) — about a tenth of a fast page. The same
+# cookie string always opens to the same data, so what a cookie held is kept per secret key and
+# exact cookie value, with its signing time: the age limit (PERMANENT_SESSION_LIFETIME) is
+# checked on every request as before, and a changed or forged cookie is another key (checked the
+# full way). Only sessions of plain values (strings, numbers, booleans, None) are kept: each
+# request gets its own dict, so nothing a request changes can reach another one.
+_SESSION_MAX = 10_000
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def register_session_cache(app: Flask) -> None:
+    import time
+
+    from flask.sessions import SecureCookieSessionInterface
+    from itsdangerous import BadSignature
+
+    class CachedCookieSessions(SecureCookieSessionInterface):
+        def __init__(self):
+            self.opened: dict[tuple, tuple[dict, float]] = {}
+
+        def open_session(self, app, request):
+            if not app.secret_key:
+                return None
+            val = request.cookies.get(self.get_cookie_name(app))
+            if not val:
+                return self.session_class()
+            max_age = int(app.permanent_session_lifetime.total_seconds())
+            key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()), val)
+            hit = self.opened.get(key)
+            if hit is not None:
+                data, signed_at = hit
+                if time.time() - signed_at <= max_age:
+                    return self.session_class(data)
+                self.opened.pop(key, None)
+            s = self.get_signing_serializer(app)
+            try:
+                data, signed_at = s.loads(val, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return self.session_class()
+            if isinstance(data, dict) and all(isinstance(v, _PLAIN) for v in data.values()):
+                if len(self.opened) >= _SESSION_MAX:
+                    self.opened.clear()
+                self.opened[key] = (dict(data), signed_at.timestamp())
+            return self.session_class(data)
+
+    if type(app.session_interface) is SecureCookieSessionInterface:  # not if another one was chosen
+        app.session_interface = CachedCookieSessions()

@@ -10,6 +10,7 @@ from babel.dates import get_day_names
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ckb", "prs"}
 # Languages CLDR (Babel) has no locale for.
@@ -42,6 +43,38 @@ def text_direction(code: str | None = None) -> str:
     return "rtl" if code.split("_")[0] in RTL_LANGUAGES else "ltr"
 
 
+_NAV_TOKEN = "\x1e-nav-csrf-token-\x1e"
+
+
+def cached_nav(macro, token) -> Markup:
+    """base.html's navigation (`macro`, called with the CSRF token's callable): the same for every
+    viewer of one role in one language, so rendered once per role (or anonymous), locale and URL
+    adapter (script root, host, scheme) in this app and kept with a placeholder for the token,
+    which is put in for each request (`token`, the page's own `csrf_token`). The links depend on
+    nothing else: no name, no office, no data."""
+    from flask import current_app
+    from flask.globals import _cv_request
+    from flask_login import current_user
+
+    ctx = _cv_request.get(None)
+    adapter = ctx.url_adapter if ctx is not None else None
+    if adapter is None:
+        return macro(token)
+    role = current_user.role.value if current_user.is_authenticated else None
+    key = (adapter.script_name, adapter.server_name, adapter.url_scheme, adapter.subdomain,
+           str(get_locale()), role)
+    kept = current_app.extensions.setdefault("willkommen_nav", {})
+    html = kept.get(key)
+    if html is None:
+        html = str(macro(lambda: _NAV_TOKEN))
+        if len(kept) >= 256:
+            kept.clear()
+        kept[key] = html
+    if _NAV_TOKEN in html:
+        html = html.replace(_NAV_TOKEN, str(escape(token())))
+    return Markup(html)
+
+
 def register_template_helpers(app: Flask) -> None:
     @app.template_filter("datetime")
     def _datetime(value: datetime | None, fmt: str = "medium") -> str:
@@ -71,4 +104,5 @@ def register_template_helpers(app: Flask) -> None:
         language_name=language_name,
         text_direction=text_direction,
         current_locale=lambda: str(get_locale()),
+        cached_nav=cached_nav,
     )
