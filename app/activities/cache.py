@@ -18,8 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
-from collections import OrderedDict
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import Column, Integer, Table, event, select, update
@@ -27,6 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.activities.events import on_change
+from app.core.localcache import LocalEntries
 from app.extensions import cache, db
 
 log = logging.getLogger(__name__)
@@ -228,24 +227,13 @@ def _after_rollback(session: Session) -> None:
 # value on the way in and out, a few hundred microseconds for a page). Keys carry the version,
 # so an entry here is never stale; it lives ACTIVITY_CACHE_SECONDS at most, and the oldest go
 # first beyond CACHE_THRESHOLD entries.
-_lock = threading.Lock()
-
-
-def _entries() -> "OrderedDict[str, tuple[float, object]]":
-    store = current_app.extensions.get("activity_cache_local")
-    if store is None:
-        store = current_app.extensions["activity_cache_local"] = OrderedDict()
-    return store
+_kept = LocalEntries("activity_cache_local")
 
 
 def get(key: str):
-    mine = _entries()
-    hit = mine.get(key)
-    if hit is not None:
-        if hit[0] > time.monotonic():
-            return hit[1]
-        with _lock:
-            mine.pop(key, None)
+    value = _kept.get(key)
+    if value is not None:
+        return value
     if current_app.config.get("CACHE_TYPE") in ("SimpleCache", "simple", "NullCache", "null"):
         return None  # nothing shared behind it
     value = cache.get(key)
@@ -262,13 +250,7 @@ def put(key: str, value, timeout: int | None = None) -> None:
 
 
 def _remember(key: str, value, timeout: int) -> None:
-    limit = int(current_app.config.get("CACHE_THRESHOLD", 2000))
-    mine = _entries()
-    with _lock:
-        mine[key] = (time.monotonic() + timeout, value)
-        mine.move_to_end(key)
-        while len(mine) > limit:
-            mine.popitem(last=False)
+    _kept.put(key, value, timeout, int(current_app.config.get("CACHE_THRESHOLD", 2000)))
 
 
 def fragment(name: str, *parts, build):

@@ -30,15 +30,13 @@ the commit). Statements run on a bare connection (`db.session.connection().execu
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections import OrderedDict
 
 from flask import current_app
 from sqlalchemy import Column, Integer, Table, event, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.core.localcache import LocalEntries
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -131,38 +129,14 @@ def _after_rollback(session: Session) -> None:
 # ---------------------------------------------------------------- the entries, per app process
 # Keys carry the version, so an entry is never stale; it lives PEOPLE_CACHE_SECONDS at most (in
 # case the database is restored to an older version number), and the oldest go first beyond
-# PEOPLE_CACHE_ENTRIES. Per app (not per module): another app in the same process (tests) has
-# its own database and its own entries.
-_lock = threading.Lock()
-
-
-def _entries() -> "OrderedDict[tuple, tuple[float, object]]":
-    store = current_app.extensions.get("people_cache")
-    if store is None:
-        store = current_app.extensions["people_cache"] = OrderedDict()
-    return store
+# PEOPLE_CACHE_ENTRIES (app.core.localcache).
+_local = LocalEntries("people_cache")
 
 
 def get(key: tuple):
-    hit = _entries().get(key)
-    if hit is None:
-        return None
-    if hit[0] > time.monotonic():
-        return hit[1]
-    with _lock:
-        _entries().pop(key, None)
-    return None
+    return _local.get(key)
 
 
 def put(key: tuple, value) -> None:
     config = current_app.config
-    seconds = config.get("PEOPLE_CACHE_SECONDS", 600)
-    if not seconds:
-        return
-    limit = int(config.get("PEOPLE_CACHE_ENTRIES", 500))
-    mine = _entries()
-    with _lock:
-        mine[key] = (time.monotonic() + seconds, value)
-        mine.move_to_end(key)
-        while len(mine) > limit:
-            mine.popitem(last=False)
+    _local.put(key, value, config.get("PEOPLE_CACHE_SECONDS", 600), int(config.get("PEOPLE_CACHE_ENTRIES", 500)))
