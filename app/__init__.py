@@ -118,12 +118,13 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     from app.core.errors import register_error_handlers
     from app.core.templating import register_template_helpers
 
-    from app.core.security import register_csrf_reuse, register_security_headers
+    from app.core.security import register_csrf_reuse, register_security_headers, register_session_cache
 
     register_error_handlers(app)
     register_template_helpers(app)
     register_security_headers(app)
     register_csrf_reuse(app)
+    register_session_cache(app)  # the session cookie, opened once per value
     return app
 
 

@@ -49,7 +49,6 @@ def register_csrf_reuse(app: Flask) -> None:
     from itsdangerous import BadData, URLSafeTimedSerializer
 
     signed: dict[tuple[str, str], tuple[float, str]] = {}
-    register_session_cache(app)  # the session cookie, opened once per value (below)
 
     def _field_and_secret() -> tuple[str, str]:
         return (app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"),
