@@ -38,8 +38,12 @@ run: install translations
 worker: install
 	$(FLASK) mail worker
 
+# The suite runs in parallel, one pytest-xdist worker per core (each with its own PostgreSQL
+# database); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
+
 test: install-dev translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite instance/mail

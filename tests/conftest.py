@@ -15,11 +15,34 @@ from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, select, text
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.engine import make_url
 
-from app import create_app
-from app.extensions import db, mail
-from config import TestingConfig
+
+def _database_per_worker() -> None:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own
+    (`<name>_gw0`, `<name>_gw1`, …), made here before config reads TEST_DATABASE_URL:
+    the tests truncate every table between tests and must not see each other's rows."""
+    base, worker = os.environ.get("TEST_DATABASE_URL"), os.environ.get("PYTEST_XDIST_WORKER")
+    if not base or not worker or not base.startswith("postgresql"):
+        return
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    os.environ["TEST_DATABASE_URL"] = url.set(database=name).render_as_string(hide_password=False)
+
+
+_database_per_worker()
+
+from app import create_app  # noqa: E402  (after the worker's database is chosen)
+from app.extensions import db, mail  # noqa: E402
+from config import TestingConfig  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 _schema_ready = False
@@ -322,6 +345,27 @@ class Builders:
                 select(Slot).where(Slot.activity_id == act.id))}
             return ActivityInfo(act.id, act.title, office.id, role_ids, date_ids,
                                 [[slots[(r, d)] for d in date_ids] for r in role_ids])
+
+    def signups(self, slot_id: int, *users: UserInfo, state: str = "confirmed", **columns) -> list[int]:
+        """Sign-ups of `users` on a slot as they stand in the database (no rule, no mail):
+        `state="waiting"` queues them after whoever waits already; `columns` such as
+        `attendance=` or `minutes=` go on every row. Their ids, in order."""
+        from sqlalchemy import func
+
+        from app.activities.models import Signup, SignupState
+
+        with self.app.app_context():
+            state_ = SignupState(state)
+            top = 0
+            if state_ == SignupState.WAITING:
+                top = db.session.scalar(select(func.coalesce(func.max(Signup.queue_no), 0))
+                                        .where(Signup.slot_id == slot_id))
+            rows = [Signup(slot_id=slot_id, user_id=u.id, state=state_,
+                           queue_no=top + n if state_ == SignupState.WAITING else None, **columns)
+                    for n, u in enumerate(users, start=1)]
+            db.session.add_all(rows)
+            db.session.commit()
+            return [r.id for r in rows]
 
 
 @dataclass

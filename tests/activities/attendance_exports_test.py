@@ -9,17 +9,9 @@ import io
 import openpyxl
 from sqlalchemy import select
 
-from app.activities.models import Attendance, Signup, SignupState
+from app.activities.models import Attendance, Signup
 from app.core.models import AuditEntry
 from app.extensions import db
-
-
-def _add(app, slot_id, user, **kw):
-    with app.app_context():
-        s = Signup(slot_id=slot_id, user_id=user.id, state=kw.pop("state", SignupState.CONFIRMED), **kw)
-        db.session.add(s)
-        db.session.commit()
-        return s.id
 
 
 def _csv(response):
@@ -34,9 +26,9 @@ def test_slot_csv_and_xlsx_for_staff(app, client, auth, make):
     evil = make.full_volunteer(office, name="=HYPERLINK(\"x\")", phone="0231 999999", consents=("contact",))
     plain = make.full_volunteer(office, name="Anna Aufbau")
     waiting = make.full_volunteer(office, name="Wanda Warteliste")
-    _add(app, act.slot, evil, attendance=Attendance.PRESENT, minutes=120, minutes_reason="+Abbau")
-    _add(app, act.slot, plain, attendance=Attendance.ABSENT)
-    _add(app, act.slot, waiting, state=SignupState.WAITING, queue_no=1)
+    make.signups(act.slot, evil, attendance=Attendance.PRESENT, minutes=120, minutes_reason="+Abbau")
+    make.signups(act.slot, plain, attendance=Attendance.ABSENT)
+    make.signups(act.slot, waiting, state="waiting")
     auth.login(make.coordinator(office))
     base = f"/manage/activities/{act.id}/slots/{act.slot}/export"
     r = client.get(base + ".csv")
@@ -68,8 +60,8 @@ def test_partner_gets_contact_data_only_with_consent(app, client, auth, make):
     act = make.activity(office, organisation_id=org.id)
     sharing = make.full_volunteer(office, phone="0231 111111", consents=("contact", "share_with_partner"))
     private = make.full_volunteer(office, phone="0231 222222", consents=("contact",))
-    _add(app, act.slot, sharing)
-    _add(app, act.slot, private)
+    make.signups(act.slot, sharing)
+    make.signups(act.slot, private)
     auth.login(org.contacts[0])
     text = client.get(f"/manage/activities/{act.id}/export.csv").get_data(as_text=True)
     assert sharing.email in text and "0231 111111" in text
@@ -85,7 +77,7 @@ def test_whole_activity_every_date_and_role(app, client, auth, make):
     v = make.full_volunteer(office)
     for slot_ids in act.slot_ids:
         for sid in slot_ids:
-            _add(app, sid, v)
+            make.signups(sid, v)
     auth.login(make.coordinator(office))
     r = client.get(f"/manage/activities/{act.id}/export.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(r.get_data())).active
@@ -101,8 +93,8 @@ def test_sign_in_sheet(app, client, auth, make):
     act = make.activity(office, title="Sprachcafé Nord")
     a = make.full_volunteer(office, name="Berta Beispiel")
     gone = make.full_volunteer(office, name="Gerd Gegangen")
-    _add(app, act.slot, a)
-    _add(app, act.slot, gone, state=SignupState.CANCELLED)
+    make.signups(act.slot, a)
+    make.signups(act.slot, gone, state="cancelled")
     auth.login(make.coordinator(office))
     page = client.get(f"/manage/activities/{act.id}/slots/{act.slot}/sign-in-sheet").get_data(as_text=True)
     assert "Unterschriftenliste" in page and "Sprachcafé Nord" in page and "Berta Beispiel" in page

@@ -12,18 +12,6 @@ from app.extensions import db
 from tests.conftest import count_statements, csrf_from
 
 
-def _confirmed(app, slot_id, *users):
-    with app.app_context():
-        ids = []
-        for u in users:
-            s = Signup(slot_id=slot_id, user_id=u.id, state=SignupState.CONFIRMED)
-            db.session.add(s)
-            db.session.flush()
-            ids.append(s.id)
-        db.session.commit()
-        return ids
-
-
 def _url(act, suffix=""):
     return f"/manage/activities/{act.id}/slots/{act.slot}/attendance{suffix}"
 
@@ -36,7 +24,7 @@ def test_mark_present_absent_excused_and_come_back_to_the_row(app, client, auth,
     office = make.office()
     act = make.activity(office, days_ahead=-1)
     v = make.full_volunteer(office)
-    (sid,) = _confirmed(app, act.slot, v)
+    (sid,) = make.signups(act.slot, v)
     auth.login(make.coordinator(office))
     page = client.get(_url(act)).get_data(as_text=True)
     assert f'id="a{sid}"' in page and v.name in page
@@ -64,7 +52,7 @@ def test_minutes_correction_needs_a_reason_when_longer(app, client, auth, make):
     office = make.office()
     act = make.activity(office, days_ahead=-1)  # 90 minutes
     v = make.full_volunteer(office)
-    (sid,) = _confirmed(app, act.slot, v)
+    (sid,) = make.signups(act.slot, v)
     auth.login(make.coordinator(office))
     token = _token(client, act)
     r = client.post(_url(act, f"/{sid}/minutes"), data={"csrf_token": token, "minutes": "200", "minutes_reason": ""})
@@ -86,7 +74,7 @@ def test_walk_in_and_newcomers(app, client, auth, make):
     a = make.full_volunteer(office)
     b = make.full_volunteer(office, name="Zeynep Helferin")
     elsewhere = make.full_volunteer(make.office(), name="Zeynep Anderswo")
-    _confirmed(app, act.slot, a)
+    make.signups(act.slot, a)
     auth.login(make.coordinator(office))
     page = client.get(_url(act) + "?q=zeynep").get_data(as_text=True)
     assert "Zeynep Helferin" in page and "Zeynep Anderswo" not in page
@@ -111,7 +99,7 @@ def test_walk_in_and_newcomers(app, client, auth, make):
 def test_future_date_says_so_at_the_row(app, client, auth, make):
     office = make.office()
     act = make.activity(office)  # next week
-    (sid,) = _confirmed(app, act.slot, make.full_volunteer(office))
+    (sid,) = make.signups(act.slot, make.full_volunteer(office))
     auth.login(make.coordinator(office))
     token = _token(client, act)
     r = client.post(_url(act, f"/{sid}"), data={"csrf_token": token, "attendance": "present"})
@@ -122,7 +110,7 @@ def test_who_may_keep_the_roster(app, client, auth, make):
     office = make.office()
     org = make.organisation(districts=office.district_ids)
     act = make.activity(office, days_ahead=-1, organisation_id=org.id)
-    (sid,) = _confirmed(app, act.slot, make.full_volunteer(office))
+    (sid,) = make.signups(act.slot, make.full_volunteer(office))
     auth.login(make.coordinator(make.office()))
     assert client.get(_url(act)).status_code == 404
     auth.logout()
@@ -135,7 +123,7 @@ def test_who_may_keep_the_roster(app, client, auth, make):
     assert r.status_code == 303
     # a sign-up of another slot through this slot's address: 404
     other = make.activity(office, days_ahead=-1, organisation_id=org.id)
-    (foreign,) = _confirmed(app, other.slot, make.full_volunteer(office))
+    (foreign,) = make.signups(other.slot, make.full_volunteer(office))
     r = client.post(_url(act, f"/{foreign}"), data={"csrf_token": _token(client, act), "attendance": "present"})
     assert r.status_code == 404
 

@@ -8,23 +8,11 @@ from __future__ import annotations
 
 import re
 
-from app.activities.models import Role, Signup, SignupState
+from app.activities.models import Role, Signup
 from app.extensions import db
 from tests.conftest import csrf_from
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _confirmed(app, slot_id, *users) -> list[int]:
-    with app.app_context():
-        ids = []
-        for u in users:
-            s = Signup(slot_id=slot_id, user_id=u.id, state=SignupState.CONFIRMED)
-            db.session.add(s)
-            db.session.flush()
-            ids.append(s.id)
-        db.session.commit()
-        return ids
 
 
 def _screen(act, suffix=""):
@@ -56,7 +44,7 @@ def test_attendance_marks_times_walk_ins_and_newcomers_show_at_once(app, client,
     act = make.activity(office, days_ahead=-1, roles=(("Helfer", 3),))
     a = make.full_volunteer(office, name="Ada Anwesend")
     b = make.full_volunteer(office, name="Bea Später")
-    (sid,) = _confirmed(app, act.slot, a)
+    (sid,) = make.signups(act.slot, a)
     auth.login(make.coordinator(office))
     page = _get(client, _screen(act))
     assert 'aria-pressed="true"' not in page and "Bea Später" not in page
@@ -85,7 +73,7 @@ def test_a_renamed_person_and_a_renamed_role_show_at_once(app, client, auth, mak
     office = make.office()
     act = make.activity(office, days_ahead=-1)
     v = make.full_volunteer(office, name="Carla Vorher")
-    _confirmed(app, act.slot, v)
+    make.signups(act.slot, v)
     auth.login(make.coordinator(office))
     assert "Carla Vorher" in _get(client, _screen(act)) and "Carla Vorher" in _get(client, _roster(act))
     _rename_user(app, v.id, name="Carla Nachher", email="carla.neu@example.org")
@@ -108,7 +96,7 @@ def test_a_new_phone_and_a_withdrawn_consent_change_the_contact_column(app, clie
     org = make.organisation(districts=office.district_ids)
     act = make.activity(office, organisation_id=org.id)
     v = make.full_volunteer(office, phone="0231 111111", consents=("contact", "share_with_partner"))
-    _confirmed(app, act.slot, v)
+    make.signups(act.slot, v)
     auth.login(org.contacts[0])
     page = _get(client, _roster(act))
     assert "0231 111111" in page and v.email in page
@@ -138,7 +126,7 @@ def test_sign_ups_hand_overs_and_organisation_names_show_at_once(app, client, au
     v = make.full_volunteer(office, name="Dana Tauscht")
     auth.login(make.coordinator(office))
     assert "Dana Tauscht" not in _get(client, _roster(act))
-    (sid,) = _confirmed(app, act.slot, v)
+    (sid,) = make.signups(act.slot, v)
     page = _get(client, _roster(act))
     assert "Dana Tauscht" in page and "bietet den Platz anderen an" not in page
     with app.test_request_context():
@@ -159,7 +147,7 @@ def test_sign_ups_hand_overs_and_organisation_names_show_at_once(app, client, au
 def test_no_session_token_is_kept_in_the_cached_rows(app, client, auth, make):
     office = make.office()
     act = make.activity(office, days_ahead=-1)
-    _confirmed(app, act.slot, make.full_volunteer(office), make.full_volunteer(office))
+    make.signups(act.slot, make.full_volunteer(office), make.full_volunteer(office))
     coordinator_a, coordinator_b = make.coordinator(office), make.coordinator(office)
     auth.login(coordinator_a)
     first = _get(client, _screen(act))
@@ -182,7 +170,7 @@ def test_cached_rows_are_byte_identical_to_freshly_rendered_ones(app, client, au
     office = make.office()
     act = make.activity(office, days_ahead=-1, roles=(("Tutor", 1),))
     people = [make.full_volunteer(office, name=f"Person <{i}> & Co") for i in range(3)]
-    _confirmed(app, act.slot, *people)
+    make.signups(act.slot, *people)
     auth.login(make.coordinator(office))
     for url in (_screen(act), _roster(act)):
         cached_twice = (_get(client, url), _get(client, url))

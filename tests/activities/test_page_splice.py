@@ -10,18 +10,11 @@ from app.extensions import db
 from tests.conftest import Auth, csrf_from
 
 
-def _signups(app, slot_id, users):
-    with app.app_context():
-        for u in users:
-            db.session.add(Signup(slot_id=slot_id, user_id=u.id, state=SignupState.CONFIRMED))
-        db.session.commit()
-
-
 def test_attendance_rows_carry_each_sessions_own_token(app, make):
     office = make.office()
     act = make.activity(office, days_ahead=-1, roles=(("Helfer", 5),))
     people = [make.full_volunteer(office) for _ in range(3)]
-    _signups(app, act.slot, people)
+    make.signups(act.slot, *people)
     url = f"/manage/activities/{act.id}/slots/{act.slot}/attendance"
     one, two = app.test_client(), app.test_client()
     Auth(one).login(make.coordinator(office))
@@ -39,7 +32,7 @@ def test_roster_rows_spliced_in_where_the_lists_are(app, client, auth, make):
     office = make.office()
     act = make.activity(office, roles=(("Helfer", 1),))
     first, second = make.full_volunteer(office), make.full_volunteer(office)
-    _signups(app, act.slot, [first])
+    make.signups(act.slot, first)
     with app.app_context():
         db.session.add(Signup(slot_id=act.slot, user_id=second.id, state=SignupState.WAITING, queue_no=1))
         db.session.commit()
@@ -55,7 +48,7 @@ def test_festival_body_kept_per_kind_of_viewer_carries_nobodys_own_data(app, mak
     act = make.activity(office, roles=(("Aufbau", 3), ("Abbau", 3)))
     signed, other = make.volunteer(), make.volunteer()
     unconfirmed = make.volunteer(confirmed=False)
-    _signups(app, act.slot_ids[0][0], [signed])
+    make.signups(act.slot_ids[0][0], signed)
     pages = {}
     for who in (signed, other, unconfirmed):
         c = app.test_client()

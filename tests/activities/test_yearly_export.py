@@ -11,18 +11,10 @@ from datetime import datetime, timedelta
 import openpyxl
 from sqlalchemy import select
 
-from app.activities.models import ActivityDate, Attendance, Signup, SignupState
+from app.activities.models import ActivityDate, Attendance
 from app.core.models import AuditEntry
 from app.core.timeutil import to_local, utcnow
 from app.extensions import db
-
-
-def _add(app, slot_id, user, **kw):
-    with app.app_context():
-        s = Signup(slot_id=slot_id, user_id=user.id, state=kw.pop("state", SignupState.CONFIRMED), **kw)
-        db.session.add(s)
-        db.session.commit()
-        return s.id
 
 
 def _newcomers(app, date_id, n):
@@ -59,15 +51,15 @@ def _world(app, make):
     evil = make.full_volunteer(office, name="=HYPERLINK(\"x\")")
     wanda = make.full_volunteer(office, name="Wanda Warteliste")
     first, second = course.slot_ids[0]
-    _add(app, first, anna, attendance=Attendance.PRESENT)
-    _add(app, first, evil, attendance=Attendance.PRESENT, minutes=120, minutes_reason="Aufbau")
-    _add(app, second, anna, attendance=Attendance.ABSENT)
-    _add(app, second, evil)  # on the list, not marked
-    _add(app, second, wanda, state=SignupState.WAITING, queue_no=1)  # not a participant
+    make.signups(first, anna, attendance=Attendance.PRESENT)
+    make.signups(first, evil, attendance=Attendance.PRESENT, minutes=120, minutes_reason="Aufbau")
+    make.signups(second, anna, attendance=Attendance.ABSENT)
+    make.signups(second, evil)  # on the list, not marked
+    make.signups(second, wanda, state="waiting")  # not a participant
     _newcomers(app, course.date_ids[0], 7)
     _newcomers(app, cafe.date_ids[0], 4)  # nobody on its list
     for act in (later, draft, other):
-        _add(app, act.slot, anna, attendance=Attendance.PRESENT)
+        make.signups(act.slot, anna, attendance=Attendance.PRESENT)
     return office, anna, evil
 
 
