@@ -230,6 +230,11 @@ class Config:
     # How long a cached page may live at most (what changes with the clock alone: a date that
     # has begun, a deadline that has passed); every change of data drops it at once anyway.
     ACTIVITY_CACHE_SECONDS = _int("ACTIVITY_CACHE_SECONDS", 60)
+    # A signed-in person's daily pages (activity page, roster, attendance screen) kept for them in
+    # this process (app.core.viewerpages): at most this long (0: never kept) and this many pages
+    # per process, the oldest going first. Every change of what a page shows drops it at once.
+    VIEWER_PAGE_SECONDS = _int("VIEWER_PAGE_SECONDS", 60)
+    VIEWER_PAGE_ENTRIES = _int("VIEWER_PAGE_ENTRIES", 200)
     # The Ehrenamtskarte NRW: hours given in the last 12 months from which the coordinators'
     # list suggests the card (app.activities.hours).
     EHRENAMTSKARTE_HOURS = _int("EHRENAMTSKARTE_HOURS", 250)

@@ -357,7 +357,7 @@ def _attach_user(row) -> User:
         return existing
     user = User._sa_class_manager.new_instance()
     mapping = row._mapping
-    user.__dict__.update({attr: mapping[users.c[col]] for attr, col in _user_columns()})
+    user.__dict__.update({attr: mapping[col] for attr, col in _user_columns()})
     make_transient_to_detached(user)
     session.add(user)
     return user
@@ -368,7 +368,14 @@ def session_user(cookie_id: str) -> User | None:
     session was ended, has been idle too long, or the account is deactivated or deleted."""
     if not cookie_id.startswith("s:"):
         return None  # a cookie from before server-side sessions: log in again
-    row = db.session.connection().execute(_session_user_stmt(), {"key_hash": _key_hash(cookie_id[2:])}).first()
+    from app.core import ownread
+
+    # on a connection of its own (app.core.ownread): a page answered from a cache then never
+    # checks a connection out of the pool nor opens a transaction
+    params = {"key_hash": _key_hash(cookie_id[2:])}
+    row = ownread.first_row(_session_user_stmt(), params)
+    if row is ownread.UNAVAILABLE:
+        row = db.session.connection().execute(_session_user_stmt(), params).first()
     if row is None:
         return None
     if not row.active or row.deleted_at is not None:

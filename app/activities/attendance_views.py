@@ -42,26 +42,8 @@ PREFIX = "/manage/activities/<int:activity_id>"
 EMPTY_ROWS = 12
 
 
-_SLOT_STMT = None
-
-
-def _slot(slot_id: int):
-    """svc.roster_slot's statement (the slot with its role, date and activity), built once."""
-    global _SLOT_STMT
-    if _SLOT_STMT is None:
-        from sqlalchemy import bindparam, select
-        from sqlalchemy.orm import contains_eager
-
-        from app.activities.models import Activity, Role, Slot
-
-        _SLOT_STMT = (select(Slot).join(Slot.role).join(Slot.date).join(Activity, Activity.id == Slot.activity_id)
-                      .options(contains_eager(Slot.role).contains_eager(Role.activity), contains_eager(Slot.date))
-                      .where(Slot.id == bindparam("slot_id")))
-    return db.session.scalar(_SLOT_STMT, {"slot_id": slot_id})
-
-
 def _slot_or_404(activity_id: int, slot_id: int):
-    slot = _slot(slot_id)
+    slot = svc.roster_slot(slot_id)
     if slot is None or slot.activity_id != activity_id or not att.may_keep_roster(current_user, slot.role.activity):
         abort(404)
     return slot
@@ -208,7 +190,10 @@ def _expired(slot, key, field=None):
 @bp.get(f"{PREFIX}/slots/<int:slot_id>/attendance")
 @manager_required
 def attendance(activity_id: int, slot_id: int):
-    return _screen(_slot_or_404(activity_id, slot_id))
+    from app.activities.manage_views import kept_slot_page, slot_place_or_404
+
+    place = slot_place_or_404(activity_id, slot_id, att.may_keep_roster)
+    return kept_slot_page("attendance", place, lambda: _screen(_slot_or_404(activity_id, slot_id)))
 
 
 @bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/<int:signup_id>")

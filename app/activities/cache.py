@@ -16,15 +16,15 @@ Pages for people who are logged in (or have a flash message waiting) never come 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import Column, Integer, Table, event, select, update
+from sqlalchemy import Column, Integer, Table, event, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.activities.events import on_change
+from app.core import ownread
 from app.core.localcache import LocalEntries
 from app.extensions import cache, db
 
@@ -40,70 +40,31 @@ _ROW = 1
 _FLAG = "activity_cache_dirty"
 
 
-_READ = "SELECT version FROM activity_cache_version WHERE id = 1"
+# The people's version comes along (one statement for both): the signed-in daily pages are kept
+# under both (app.core.viewerpages; a person's languages and skills show on an activity page).
+_READ = ("SELECT (SELECT version FROM activity_cache_version WHERE id = 1), "
+         "(SELECT version FROM people_cache_version WHERE id = 1)")
 
 
 def current_version() -> int:
     """The version for this request: read once, then kept in `g`. Read on a connection of its
-    own (below) where the database allows, so that a request served from the cache never checks
-    a connection out of the pool nor opens a transaction; else on the request's own connection."""
+    own (app.core.ownread) where the database allows, so that a request served from the cache
+    never checks a connection out of the pool nor opens a transaction; else on the request's own
+    connection. The people's version is read with it and handed to app.people.cache."""
     v = g.get("_activity_cache_version")
     if v is None:
-        v = _read_on_own_connection()
-        if v is None:
+        values = ownread.read_values(_READ)
+        if values is None:
             try:
-                v = db.session.connection().exec_driver_sql(_READ).scalar()
+                values = tuple(db.session.connection().exec_driver_sql(_READ).first())
             except SQLAlchemyError:
                 db.session.rollback()
                 raise
-        v = g._activity_cache_version = int(v or 0)
+        v = g._activity_cache_version = int(values[0] or 0)
+        from app.people import cache as people_cache
+
+        people_cache.request_version(int(values[1] or 0))
     return v
-
-
-# One DBAPI connection per thread and process just for reading the version, in autocommit (each
-# read sees the latest commit: PostgreSQL's autocommit, SQLite's implicit transactions begin only
-# for writes). Not for an in-memory SQLite database: a second connection would be another database.
-_own = threading.local()
-
-
-def _read_on_own_connection() -> int | None:
-    engine = db.engine
-    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        return None
-    pid = os.getpid()
-    conn = getattr(_own, "conn", None)
-    if conn is None or _own.engine is not engine or _own.pid != pid:
-        if conn is not None and _own.pid == pid:  # another app's engine (tests): close the old one
-            try:
-                conn.close()
-            except Exception:  # noqa: BLE001
-                pass
-        _own.conn = None
-        try:
-            conn = engine.raw_connection()
-            conn.detach()  # ours for good: not counted in, nor returned to, the pool
-            if engine.url.get_backend_name() == "postgresql":
-                conn.dbapi_connection.autocommit = True
-        except Exception as exc:  # noqa: BLE001 - fall back to the request's connection
-            log.warning("no own connection for the cache version: %s", exc)
-            return None
-        _own.conn, _own.engine, _own.pid = conn, engine, pid
-    try:
-        cur = conn.cursor()
-        try:
-            cur.execute(_READ)
-            row = cur.fetchone()
-        finally:
-            cur.close()
-        return int(row[0]) if row else 0
-    except Exception as exc:  # noqa: BLE001 - a broken connection: drop it, read the usual way
-        _own.conn = None
-        try:
-            conn.close()
-        except Exception:  # noqa: BLE001
-            pass
-        log.info("cache version read failed on its own connection, retrying on the request's: %s", exc)
-        return None
 
 
 def bump() -> None:
@@ -136,10 +97,10 @@ def _activities_changed(activity_ids: set[int]) -> None:
 # activity's own rows count as changed(activity_id) (one bump with the service's own call), an
 # office, satellite, district or organisation (names and addresses on the pages) as a flag.
 def _activity_id_of(obj) -> int | None:
-    from app.activities.models import Activity, ActivityDate, DateSeries, Role, Signup, Slot
+    from app.activities.models import Activity, ActivityDate, DateSeries, Role, Signup, Slot, UrgentCall, UrgentInvite
 
-    if isinstance(obj, Signup):
-        return 0  # its activity is a query away: the flag
+    if isinstance(obj, (Signup, UrgentCall, UrgentInvite)):
+        return 0  # its activity is a query away: the flag (an urgent call shows on the roster)
     if isinstance(obj, Activity):
         return obj.id or 0
     if isinstance(obj, (ActivityDate, DateSeries, Role, Slot)):
@@ -160,8 +121,9 @@ def _places() -> tuple[type, ...]:
 # to one of these counts as a change of the activities, as a flag like the places above; for a
 # user only a change of what the rows show (not a log-in's bookkeeping).
 _PERSON_FIELDS = {"users": ("name", "email", "active", "deleted_at"), "volunteer_profiles": ("phone",)}
-_SHOWN_TABLES = frozenset(("activity_signups", "activity_handovers", "volunteer_consents", "volunteer_profiles",
-                           "users", "organisations"))
+_SHOWN_TABLES = frozenset(("activity_signups", "activity_handovers", "activity_urgent_calls",
+                           "activity_urgent_invites", "volunteer_consents", "volunteer_profiles", "users",
+                           "organisations"))
 
 
 def _person_shown(obj, group: str) -> bool:

@@ -831,6 +831,25 @@ def roster_slot(slot_id: int) -> Slot | None:
     return db.session.scalar(_ROSTER_SLOT, {"slot_id": slot_id})
 
 
+@dataclass(frozen=True)
+class SlotPlace:
+    """Where a slot belongs, for the permission checks (`may_manage`, `may_keep_roster` take it
+    as they take an activity): its activity, office and organisation, and when it begins."""
+
+    activity_id: int
+    office_id: int
+    organisation_id: int | None
+    starts_at: datetime
+
+
+def slot_place(slot_id: int) -> SlotPlace | None:
+    """One statement of four plain columns; None for no such slot."""
+    row = db.session.execute(
+        select(Slot.activity_id, Activity.office_id, Activity.organisation_id, Slot.starts_at)
+        .join(Activity, Activity.id == Slot.activity_id).where(Slot.id == slot_id)).first()
+    return SlotPlace(*row) if row is not None else None
+
+
 def roster(slot: Slot, *, show_contact: str) -> Roster:
     """Every sign-up of a slot with the person's name, e-mail, phone and organisation in one
     statement. `show_contact`: "all" (the office's staff see e-mail and phone), "consent" (a

@@ -605,9 +605,39 @@ def _roster_rows(slot, staff: bool) -> tuple:
 ROSTER_KINDS = ("confirmed", "offered", "waiting", "ended")
 
 
+def slot_place_or_404(activity_id: int, slot_id: int, allowed) -> svc.SlotPlace:
+    """The slot's place (svc.slot_place, kept per cache version), checked by `allowed(user,
+    place)`; 404 for another activity's slot or one outside the viewer's reach."""
+    from app.activities import cache
+
+    entry = cache.fragment("slot-place", slot_id, build=lambda: (svc.slot_place(slot_id),))
+    place = entry[0]
+    if place is None or place.activity_id != activity_id or not allowed(current_user, place):
+        abort(404)
+    return place
+
+
+def kept_slot_page(name: str, place: svc.SlotPlace, build):
+    """A staff page of one slot, kept for its viewer (app.core.viewerpages) while nothing it shows
+    changes: the activities' version (sign-ups, marks, hand-overs, urgent calls, the people's
+    names, phones and consents on the rows), the people's version (search results), whether the
+    date has begun."""
+    from app.activities import cache
+    from app.core import viewerpages
+    from app.people import cache as people_cache
+
+    return viewerpages.kept((name, cache.current_version(), people_cache.current_version(), place.activity_id,
+                             place.starts_at <= utcnow()), build)
+
+
 @bp.get(f"{PREFIX}/<int:activity_id>/slots/<int:slot_id>")
 @manager_required
 def manage_roster(activity_id: int, slot_id: int):
+    place = slot_place_or_404(activity_id, slot_id, svc.may_manage)
+    return kept_slot_page("roster", place, lambda: _roster_page(activity_id, slot_id))
+
+
+def _roster_page(activity_id: int, slot_id: int):
     slot = _slot_or_404(activity_id, slot_id)
     staff = svc.is_staff(current_user)
     lists, html, on_list = _roster_rows(slot, staff)

@@ -221,10 +221,30 @@ def detail(activity_id: int):
     page = _page_data(activity_id)
     if page is None or not catalogue.visible_to(page, user):
         abort(404)
-    mine = catalogue.my_signups(page.id, user.id) if user.is_authenticated else {}
-    viewer = _viewer(user, page, now)
-    problems = _problems(page, now) if user.is_authenticated else {}
-    return _html_response(_render_detail(page, viewer, mine, problems, now), False)
+    if not user.is_authenticated:  # a visitor with a message waiting: made for this answer
+        return _html_response(_render_detail(page, _viewer(user, page, now), {}, {}, now), False)
+    problems = _problems(page, now)
+
+    def build():
+        mine = catalogue.my_signups(page.id, user.id)
+        return _html_response(_render_detail(page, _viewer(user, page, now), mine, problems, now), False)
+
+    # Kept for this person (app.core.viewerpages) while nothing it shows changes: the activity,
+    # its sign-ups (everyone's: waiting positions, free places) — the activities' version; the
+    # person's languages, skills and account — the people's version and the viewer key; what
+    # changes by the clock alone — each slot's problem and each role's opening and closing.
+    from app.core import viewerpages
+    from app.people import cache as people_cache
+
+    return viewerpages.kept(("activity", cache.current_version(), people_cache.current_version(), page.id,
+                             user.organisation_id, tuple(problems.values()), _clock(page, now)), build)
+
+
+def _clock(page: catalogue.ActivityPage, now: datetime) -> tuple:
+    """What the role sections show differently by the clock alone, beside the slots' problems
+    (role_rules: "sign-up opens on …", "closes on …" while these are ahead)."""
+    return tuple((bool(r.signup_opens_at and r.signup_opens_at > now), bool(r.signup_closes_at and r.signup_closes_at > now))
+                 for r in page.roles)
 
 
 class Viewer:

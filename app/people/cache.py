@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from sqlalchemy import Column, Integer, Table, event, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.core import ownread
 from app.core.localcache import LocalEntries
 from app.extensions import db
 
@@ -57,6 +58,27 @@ WATCHED_TABLES = frozenset({"users", "volunteer_profiles", "volunteer_languages"
 USER_FIELDS = ("name", "email", "role", "active", "deleted_at")
 
 
+_READ = "SELECT version FROM people_cache_version WHERE id = 1"
+
+
+def current_version() -> int:
+    """The version for this request, for pages other than the directory (which reads it with its
+    lists): read once on a connection of its own (app.core.ownread) where the database allows,
+    else on the request's; then kept in `g`."""
+    v = g.get("_people_cache_version")
+    if v is None:
+        v = ownread.read_int(_READ)
+        if v is None:
+            v = db.session.connection().exec_driver_sql(_READ).scalar()
+        v = g._people_cache_version = int(v or 0)
+    return v
+
+
+def request_version(v: int) -> None:
+    """The version as another area read it in this request, along with its own (one statement)."""
+    g._people_cache_version = v
+
+
 def bump() -> None:
     """Add one to the version in its own short transaction (called after a commit)."""
     try:
@@ -70,6 +92,8 @@ def bump() -> None:
                          .values(version=people_cache_version.c.version + 1))
     except SQLAlchemyError as exc:  # the database is away: entries still expire by time
         log.warning("could not bump the people cache version: %s", exc)
+    if has_app_context():
+        g.pop("_people_cache_version", None)
 
 
 def _models() -> tuple[tuple[type, ...], type]:

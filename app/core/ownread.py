@@ -1,0 +1,148 @@
+"""Small reads that must see the latest commit and should cost next to nothing: the areas' cache
+versions, read on every request that may be answered from a cache (`read_int`), and the signed-in
+person's account and session, read on every signed-in request (`first_row`).
+
+One DBAPI connection per thread and process just for these reads, in autocommit (each read sees
+the latest commit: PostgreSQL's autocommit, SQLite's implicit transactions begin only for
+writes), so that a request answered from a cache never checks a connection out of the pool nor
+opens a transaction. Not for an in-memory SQLite database (a second connection would be another
+database): there `read_int` answers None and the caller reads the usual way."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = object()  # first_row's answer when there is no own connection to read on
+
+_own = threading.local()
+
+
+def _connection():
+    engine = db.engine
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return None
+    pid = os.getpid()
+    conn = getattr(_own, "conn", None)
+    if conn is not None and _own.engine is engine and _own.pid == pid:
+        return conn
+    if conn is not None and _own.pid == pid:  # another app's engine (tests): close the old one
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+    _own.conn = None
+    try:
+        conn = engine.raw_connection()
+        conn.detach()  # ours for good: not counted in, nor returned to, the pool
+        if engine.url.get_backend_name() == "postgresql":
+            conn.dbapi_connection.autocommit = True
+    except Exception as exc:  # noqa: BLE001 - the caller falls back to the request's connection
+        log.warning("no own connection for version reads: %s", exc)
+        return None
+    _own.conn, _own.engine, _own.pid = conn, engine, pid
+    return conn
+
+
+def read_values(sql: str) -> tuple | None:
+    """The first row of `sql` (a fixed SELECT without parameters, of numbers) as ints (0 for
+    NULL; None for no row), read on this thread's own connection; None when there is no
+    connection to read on or the read failed (the connection is dropped and made anew next time)."""
+    conn = _connection()
+    if conn is None:
+        return None
+    try:
+        cur = conn.cursor()
+        try:
+            cur.execute(sql)
+            row = cur.fetchone()
+        finally:
+            cur.close()
+        return tuple(int(v or 0) for v in row) if row else ()
+    except Exception as exc:  # noqa: BLE001 - a broken connection: drop it, read the usual way
+        _own.conn = None
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+        log.info("version read failed on its own connection, retrying on the request's: %s", exc)
+        return None
+
+
+def read_int(sql: str) -> int | None:
+    """read_values for one number (0 for no row)."""
+    values = read_values(sql)
+    if values is None:
+        return None
+    return values[0] if values else 0
+
+
+# For a statement with parameters and typed results (first_row): compiled once per statement and
+# dialect into its SQL text, the order of its parameters and each column's result processor (the
+# type's own conversion, e.g. SQLite's text into datetime, a string into an Enum member), then
+# run on the same raw connection as read_int.
+_prepared: dict = {}
+
+
+class Row(dict):
+    """A result row by column name: `row.name`, `row["name"]`, `row._mapping["name"]`."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def _mapping(self):
+        return self
+
+
+def _prepare(stmt, dialect):
+    key = (id(stmt), type(dialect), dialect.paramstyle)
+    prepared = _prepared.get(key)
+    if prepared is None:
+        compiled = stmt.compile(dialect=dialect)
+        columns = list(stmt.selected_columns)
+        processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        prepared = _prepared[key] = (stmt, str(compiled), compiled, order, [c.key for c in columns], processors)
+    return prepared
+
+
+def first_row(stmt, params: dict):
+    """The first row of a SELECT (a Core statement whose parameters are plain strings and numbers)
+    on this thread's own connection as a Row, None for no row; UNAVAILABLE when there is no such
+    connection (an in-memory SQLite database) or the read failed — then the caller reads on the
+    request's connection."""
+    conn = _connection()
+    if conn is None:
+        return UNAVAILABLE
+    _stmt, sql, compiled, order, names, processors = _prepare(stmt, db.engine.dialect)
+    values = compiled.construct_params(params)
+    args = tuple(values[name] for name in order) if order is not None else values
+    try:
+        cur = conn.cursor()
+        try:
+            cur.execute(sql, args)
+            raw = cur.fetchone()
+        finally:
+            cur.close()
+    except Exception as exc:  # noqa: BLE001 - a broken connection: drop it, read the usual way
+        _own.conn = None
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+        log.info("read failed on its own connection, retrying on the request's: %s", exc)
+        return UNAVAILABLE
+    if raw is None:
+        return None
+    return Row((name, proc(value) if proc is not None and value is not None else value)
+               for name, proc, value in zip(names, processors, raw))

@@ -1,0 +1,79 @@
+"""Whole pages of a signed-in person, kept for that person in this process.
+
+The daily pages (an activity page with its roles, a roster, an attendance screen) are read far
+more often than what they show changes: a volunteer looks at the festival's shifts again and
+again, a coordinator reloads the roster of the day. The area that owns a page knows what it
+shows and passes a key of it — its cache versions (a number in the database that every commit
+changing what the page shows adds one to) and whatever changes by the clock alone (a sign-up
+deadline passed, a date begun). Here the key is completed with who is looking (account, role,
+confirmed or not), the language and the exact URL; under it the page's bytes are kept, split
+where the CSRF token goes, and every answer gets the session's own token put in.
+
+Never kept: anything but a plain 200 HTML answer to a GET, a page with a message waiting in the
+session (it is shown once), a page whose making set a cookie. Entries live in this process only
+(personal pages never go to a shared cache), at most `VIEWER_PAGE_SECONDS` (0 switches this
+off) and `VIEWER_PAGE_ENTRIES` of them, the oldest going first (app.core.localcache)."""
+from __future__ import annotations
+
+import secrets
+from typing import Callable, Hashable
+
+from flask import Response, current_app, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from app.core.localcache import LocalEntries
+
+# What the page is made with in place of the session's CSRF token: random per process (so no
+# one's data can contain it), letters and digits only (so no escaping changes it).
+_TOKEN = "csrf" + secrets.token_hex(24)
+_TOKEN_B = _TOKEN.encode()
+_kept = LocalEntries("viewer_pages")
+
+
+def _field() -> str:
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
+def _viewer_key(key: tuple) -> tuple | None:
+    user = current_user
+    if not user or not user.is_authenticated:
+        return None
+    role = getattr(user.role, "value", user.role)
+    return (user.id, role, bool(user.is_confirmed), str(get_locale() or ""), request.host, request.script_root,
+            request.full_path, *key)
+
+
+def kept(key: tuple[Hashable, ...], build: Callable[[], Response]) -> Response:
+    """The signed-in viewer's page under `key` (what the page shows, see above), made by
+    `build()` when it is not kept yet."""
+    seconds = current_app.config.get("VIEWER_PAGE_SECONDS", 0)
+    if request.method != "GET" or not seconds or "_flashes" in session:
+        return current_app.make_response(build())
+    full_key = _viewer_key(key)
+    if full_key is None:
+        return current_app.make_response(build())
+    hit = _kept.get(full_key)
+    if hit is None:
+        field = _field()
+        own = g.pop(field, None)
+        setattr(g, field, _TOKEN)  # generate_csrf() answers this while the page is made
+        try:
+            response = current_app.make_response(build())
+        finally:
+            g.pop(field, None)
+            if own is not None:
+                setattr(g, field, own)
+        if (response.status_code != 200 or response.mimetype != "text/html" or response.direct_passthrough
+                or response.is_streamed or "Set-Cookie" in response.headers or "_flashes" in session):
+            data = response.get_data()
+            if _TOKEN_B in data:
+                response.set_data(data.replace(_TOKEN_B, generate_csrf().encode()))
+            return response
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+        hit = (tuple(response.get_data().split(_TOKEN_B)), headers)
+        _kept.put(full_key, hit, seconds, int(current_app.config.get("VIEWER_PAGE_ENTRIES", 200)))
+    parts, headers = hit
+    body = parts[0] if len(parts) == 1 else generate_csrf().encode().join(parts)
+    return current_app.response_class(body, headers=headers)

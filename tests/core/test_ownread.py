@@ -1,0 +1,81 @@
+"""The reads on a connection of their own (app.core.ownread): the signed-in person's account and
+session, and the caches' versions. The suite's SQLite database lives in memory, where there is no
+second connection (the reads fall back to the request's); here an app on a SQLite file (or the
+PostgreSQL database of the run) takes the own connection's path."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from app import create_app
+from app.accounts.models import User, UserSession
+from app.extensions import db
+from config import TestingConfig
+from tests.conftest import PG_URL, Auth, Builders, _Client
+
+
+@pytest.fixture
+def file_app(tmp_path, request):
+    if PG_URL:
+        yield request.getfixturevalue("app")
+        return
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'own.sqlite'}")
+    app.test_client_class = _Client
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_first_row_gives_the_values_and_types_the_request_connection_gives(file_app):
+    from app.accounts.services import _session_user_stmt
+    from app.core import ownread
+
+    make = Builders(file_app)
+    office = make.office()
+    for user in (make.volunteer(), make.coordinator(office)):
+        client = file_app.test_client()
+        Auth(client).login(user)
+        with file_app.app_context():
+            key_hash = db.session.scalar(UserSession.__table__.select().with_only_columns(UserSession.key_hash)
+                                         .where(UserSession.user_id == user.id))
+            expected = dict(db.session.connection().execute(_session_user_stmt(), {"key_hash": key_hash})
+                            .first()._mapping)
+            db.session.rollback()
+            got = ownread.first_row(_session_user_stmt(), {"key_hash": key_hash})
+            assert got is not ownread.UNAVAILABLE
+            assert {k: (v, type(v)) for k, v in got.items()} == {k: (v, type(v)) for k, v in expected.items()}
+            assert got.role == expected["role"] and got._mapping["id"] == user.id
+            assert ownread.first_row(_session_user_stmt(), {"key_hash": "nobody"}) is None
+
+
+def test_a_signed_in_page_sees_a_change_committed_elsewhere_at_once(file_app):
+    make = Builders(file_app)
+    user = make.volunteer()
+    client = file_app.test_client()
+    Auth(client).login(user)
+    assert client.get("/home").status_code == 200
+    with file_app.app_context():
+        db.session.execute(update(User).where(User.id == user.id).values(active=False))
+        db.session.commit()
+    assert client.get("/home").status_code in (302, 401)  # logged out at the very next request
+    with file_app.app_context():
+        db.session.execute(update(User).where(User.id == user.id).values(active=True))
+        db.session.execute(update(UserSession).where(UserSession.user_id == user.id).values(ended_at=db.func.now()))
+        db.session.commit()
+    assert client.get("/home").status_code in (302, 401)  # the session was ended elsewhere
+
+
+def test_the_cache_versions_are_read_on_the_own_connection_and_see_each_bump(file_app):
+    from app.activities import cache as activity_cache
+    from app.people import cache as people_cache
+
+    with file_app.test_request_context():
+        before = (activity_cache.current_version(), people_cache.current_version())
+    with file_app.app_context():
+        activity_cache.bump()
+        people_cache.bump()
+    with file_app.test_request_context():
+        assert (activity_cache.current_version(), people_cache.current_version()) == (before[0] + 1, before[1] + 1)
