@@ -5,6 +5,7 @@ import os
 import re
 import socket
 import tempfile
+from contextlib import contextmanager
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -33,3 +34,23 @@ def login(client, email: str, password: str) -> None:
     token = csrf_token(client.get("/login").get_data(as_text=True))
     r = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
     assert r.status_code == 302, r.status_code
+
+
+@contextmanager
+def statements_seen(engine):
+    """The SQL of every statement run while inside: on the engine (SQLAlchemy's events) and on
+    the connections of their own that the account and the cache versions are read on
+    (app.core.ownread, raw reads the events don't see)."""
+    from sqlalchemy import event
+
+    from app.core import ownread
+
+    seen: list[str] = []
+    listener = lambda *a: seen.append(a[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    ownread.on_read = seen.append
+    try:
+        yield seen
+    finally:
+        ownread.on_read = None
+        event.remove(engine, "before_cursor_execute", listener)

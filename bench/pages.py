@@ -16,11 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from bench.common import database_url, login  # noqa: E402
+from bench.common import database_url, login, statements_seen  # noqa: E402
 from config import DevelopmentConfig  # noqa: E402
 
 
@@ -51,17 +50,13 @@ def main() -> None:
              ("admin", "/admin/accounts?role=volunteer"), ("admin", "/admin/outbox")]
     with app.app_context():
         engine = db.engine
-    statements = []
-    listener = lambda *a: statements.append(1)
     print(f"database: {url.split(':')[0]}, {args.volunteers} volunteers")
     print(f"{'page':<42} {'SQL':>4} {'ms':>7} {'req/s':>7}")
     for role, path in pages:
         client = clients[role]
         assert client.get(path).status_code == 200, path
-        event.listen(engine, "before_cursor_execute", listener)
-        statements.clear()
-        client.get(path)
-        event.remove(engine, "before_cursor_execute", listener)
+        with statements_seen(engine) as statements:
+            client.get(path)
         n_sql = len(statements)
         count, started = 0, time.perf_counter()
         while time.perf_counter() - started < args.seconds:

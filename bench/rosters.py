@@ -38,9 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SECRET_KEY", "bench-rosters-" + "k7Qx" * 12)
 
-from sqlalchemy import event  # noqa: E402
 
-from bench.common import database_url, free_port, login  # noqa: E402
+from bench.common import database_url, free_port, login, statements_seen  # noqa: E402
 
 COORDINATOR = "koordination.brackel-aplerbeck@willkommen.example"
 YEAR_ACTIVITIES, YEAR_WEEKS, YEAR_PEOPLE = 21, 52, 10
@@ -146,13 +145,8 @@ def _statements(app, client, path: str) -> int:
 
     with app.app_context():
         engine = db.engine
-    seen: list[int] = []
-    listener = lambda *a: seen.append(1)  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_seen(engine) as seen:
         r = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert r.status_code == 200, (path, r.status_code)
     return len(seen)
 

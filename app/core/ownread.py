@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE = object()  # first_row's answer when there is no own connection to read on
 
+# Called with each statement's SQL before it runs on an own connection (the benchmarks count
+# statements with SQLAlchemy's events, which don't see these raw reads).
+on_read = None
+
 _own = threading.local()
 
 
@@ -55,6 +59,8 @@ def read_values(sql: str) -> tuple | None:
     conn = _connection()
     if conn is None:
         return None
+    if on_read is not None:
+        on_read(sql)
     try:
         cur = conn.cursor()
         try:
@@ -121,17 +127,35 @@ def first_row(stmt, params: dict):
     on this thread's own connection as a Row, None for no row; UNAVAILABLE when there is no such
     connection (an in-memory SQLite database) or the read failed — then the caller reads on the
     request's connection."""
+    rows = _run(stmt, params, one=True)
+    if rows is UNAVAILABLE:
+        return UNAVAILABLE
+    return Row(zip(_prepare(stmt, db.engine.dialect)[4], rows[0])) if rows else None
+
+
+def all_rows(stmt, params: dict | None = None):
+    """Every row of such a SELECT as tuples (for small lists read on every request); UNAVAILABLE
+    as for first_row."""
+    rows = _run(stmt, params or {}, one=False)
+    if rows is UNAVAILABLE:
+        return UNAVAILABLE
+    return rows
+
+
+def _run(stmt, params: dict, one: bool):
     conn = _connection()
     if conn is None:
         return UNAVAILABLE
     _stmt, sql, compiled, order, names, processors = _prepare(stmt, db.engine.dialect)
     values = compiled.construct_params(params)
     args = tuple(values[name] for name in order) if order is not None else values
+    if on_read is not None:
+        on_read(sql)
     try:
         cur = conn.cursor()
         try:
             cur.execute(sql, args)
-            raw = cur.fetchone()
+            raw = cur.fetchmany(1) if one else cur.fetchall()
         finally:
             cur.close()
     except Exception as exc:  # noqa: BLE001 - a broken connection: drop it, read the usual way
@@ -142,7 +166,5 @@ def first_row(stmt, params: dict):
             pass
         log.info("read failed on its own connection, retrying on the request's: %s", exc)
         return UNAVAILABLE
-    if raw is None:
-        return None
-    return Row((name, proc(value) if proc is not None and value is not None else value)
-               for name, proc, value in zip(names, processors, raw))
+    return [tuple(proc(value) if proc is not None and value is not None else value
+                  for proc, value in zip(processors, row)) for row in raw]

@@ -90,9 +90,15 @@ _LISTS_MAX = 64
 
 def _lists(viewer) -> tuple[_Lists, int]:
     """The lists and the people cache's version, from one statement."""
+    from app.core import ownread
+
     version = 0
     rows = []
-    for r in db.session.connection().execute(_lists_stmt()):
+    # on a connection of its own (app.core.ownread): a kept page checks nothing out of the pool
+    read = ownread.all_rows(_lists_stmt())
+    if read is ownread.UNAVAILABLE:
+        read = db.session.connection().execute(_lists_stmt())
+    for r in read:
         if r[0] == "v":
             version = r[1]
         else:
@@ -221,6 +227,15 @@ def directory_list():
     (`_Lists.serial`), the script root and the query: the same for every viewer of that scope.
     Nothing of the viewer is in it (their name, the CSRF token: `base.html`, rendered anew)."""
     filters_html, flt, lists, version = _filter_form()
+    from app.core import viewerpages
+
+    # the whole page kept for its viewer besides (app.core.viewerpages), under the same version
+    # and lists: a repeated view renders nothing at all
+    return viewerpages.kept(("directory", version, lists.serial),
+                            lambda: _directory_page(filters_html, flt, lists, version))
+
+
+def _directory_page(filters_html: Markup, flt, lists: _Lists, version: int):
     key = ("directory", version, lists.serial, request.script_root, tuple(request.args.items(multi=True)))
     table_html = people_cache.get(key)
     if table_html is None:

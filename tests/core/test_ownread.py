@@ -79,3 +79,18 @@ def test_the_cache_versions_are_read_on_the_own_connection_and_see_each_bump(fil
         people_cache.bump()
     with file_app.test_request_context():
         assert (activity_cache.current_version(), people_cache.current_version()) == (before[0] + 1, before[1] + 1)
+
+
+def test_all_rows_gives_the_rows_the_request_connection_gives(file_app):
+    from app.core import ownread
+    from app.people.directory_views import _lists_stmt
+
+    make = Builders(file_app)
+    make.office()
+    make.office()
+    with file_app.app_context():
+        expected = [tuple(r) for r in db.session.connection().execute(_lists_stmt())]
+        db.session.rollback()
+        got = ownread.all_rows(_lists_stmt())
+    assert got is not ownread.UNAVAILABLE and len(got) >= 4
+    assert sorted(got, key=repr) == sorted(expected, key=repr)
