@@ -53,8 +53,9 @@ def _contact_rule() -> str:
     return "all" if svc.is_staff(current_user) else "consent"
 
 
-_BUTTON = ('<button type="submit" name="attendance" value="{value}" class="att-button att-{value}{cls}" '
-           'aria-pressed="{pressed}">{label}</button>')
+# A <button> in a form submits it (no type needed); the chosen one is the one pressed (the CSS
+# marks it): 300 rows of three buttons, so every attribute counts in the page's weight.
+_BUTTON = '<button name="attendance" value="{value}" aria-pressed="{pressed}">{label}</button>'
 
 
 def _error_html(eid: str, message: str | None) -> tuple[str, str]:
@@ -75,8 +76,7 @@ def _rows_html(rows, activity_id: int, slot_id: int, errors: dict, csrf: str | N
     base = url_for("activities.attendance_mark", activity_id=activity_id, slot_id=slot_id, signup_id=0)[:-2]
     labels = {a: escape(a.label) for a in Attendance}
     buttons_for = {state: "".join(_BUTTON.format(value=a.value, label=labels[a],
-                                                 pressed="true" if state == a.value else "false",
-                                                 cls=" selected" if state == a.value else "") for a in Attendance)
+                                                 pressed="true" if state == a.value else "false") for a in Attendance)
                    for state in (None, *(a.value for a in Attendance))}
     present = Attendance.PRESENT.value
     l_given = _("minutes")
