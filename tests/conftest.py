@@ -95,15 +95,21 @@ def runner(app):
 # ---------------------------------------------------------------- SQL statements
 @contextmanager
 def recorded_statements(app):
-    """The SQL statements run inside the block (for query-count tests)."""
+    """The SQL statements run inside the block (for query-count tests): on the engine and on the
+    connections of their own that the account and cache versions are read on (app.core.ownread,
+    used on PostgreSQL; the in-memory SQLite database has none)."""
+    from app.core import ownread
+
     statements: list[str] = []
     with app.app_context():
         engine = db.engine
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
+    ownread.on_read = statements.append
     try:
         yield statements
     finally:
+        ownread.on_read = None
         event.remove(engine, "before_cursor_execute", listener)
 
 

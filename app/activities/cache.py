@@ -19,8 +19,8 @@ import logging
 import threading
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import Column, Integer, Table, event, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Column, Integer, Table, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.activities.events import on_change
@@ -36,7 +36,6 @@ cache_version = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("version", Integer, nullable=False, default=0),
 )
-_ROW = 1
 _FLAG = "activity_cache_dirty"
 
 
@@ -69,17 +68,7 @@ def current_version() -> int:
 
 def bump() -> None:
     """Add one to the version in its own short transaction (called after a commit)."""
-    try:
-        with db.engine.begin() as conn:
-            if conn.execute(update(cache_version).where(cache_version.c.id == _ROW)
-                            .values(version=cache_version.c.version + 1)).rowcount == 0:
-                conn.execute(cache_version.insert().values(id=_ROW, version=1))
-    except IntegrityError:  # two first bumps at once: the other inserted it
-        with db.engine.begin() as conn:
-            conn.execute(update(cache_version).where(cache_version.c.id == _ROW)
-                         .values(version=cache_version.c.version + 1))
-    except SQLAlchemyError as exc:  # the database is away: entries still expire by time
-        log.warning("could not bump the activity cache version: %s", exc)
+    ownread.bump(cache_version)
     if has_app_context():
         g.pop("_activity_cache_version", None)
 

@@ -52,6 +52,25 @@ def _connection():
     return conn
 
 
+def bump(table) -> None:
+    """Add one to a cache's version (a one-row table with columns id = 1 and version) in its own
+    short transaction, right after the commit that changed what the cache shows; the first bump
+    inserts the row. The areas' caches (activities, people) read it with read_values."""
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+    step = update(table).where(table.c.id == 1).values(version=table.c.version + 1)
+    try:
+        with db.engine.begin() as conn:
+            if conn.execute(step).rowcount == 0:
+                conn.execute(table.insert().values(id=1, version=1))
+    except IntegrityError:  # two first bumps at once: the other inserted it
+        with db.engine.begin() as conn:
+            conn.execute(step)
+    except SQLAlchemyError as exc:  # the database is away: entries still expire by time
+        log.warning("could not bump %s: %s", table.name, exc)
+
+
 def read_values(sql: str) -> tuple | None:
     """The first row of `sql` (a fixed SELECT without parameters, of numbers) as ints (0 for
     NULL; None for no row), read on this thread's own connection; None when there is no

@@ -32,8 +32,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import Column, Integer, Table, event, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Column, Integer, Table, event
 from sqlalchemy.orm import Session
 
 from app.core import ownread
@@ -48,7 +47,6 @@ people_cache_version = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("version", Integer, nullable=False, default=0),
 )
-_ROW = 1
 _FLAG = "people_cache_dirty"
 
 # the tables whose rows the directory shows or filters on
@@ -81,17 +79,7 @@ def request_version(v: int) -> None:
 
 def bump() -> None:
     """Add one to the version in its own short transaction (called after a commit)."""
-    try:
-        with db.engine.begin() as conn:
-            if conn.execute(update(people_cache_version).where(people_cache_version.c.id == _ROW)
-                            .values(version=people_cache_version.c.version + 1)).rowcount == 0:
-                conn.execute(people_cache_version.insert().values(id=_ROW, version=1))
-    except IntegrityError:  # two first bumps at once: the other inserted it
-        with db.engine.begin() as conn:
-            conn.execute(update(people_cache_version).where(people_cache_version.c.id == _ROW)
-                         .values(version=people_cache_version.c.version + 1))
-    except SQLAlchemyError as exc:  # the database is away: entries still expire by time
-        log.warning("could not bump the people cache version: %s", exc)
+    ownread.bump(people_cache_version)
     if has_app_context():
         g.pop("_people_cache_version", None)
 
