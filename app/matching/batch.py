@@ -286,7 +286,11 @@ def plan(actor, office_id: int, now: datetime | None = None) -> BatchPlan:
             if uid != picked and len(options) < ALTERNATIVES + (picked is not None):
                 options.append(Option(uid, names[uid], float(score[i, j])))
         out_rows.append(BatchRow(need, candidate, options, len(order)))
-    scores, cap = _pruned(needs, vol, orders, score, capacity)
+    # the pruned pairs as (need id, user id) → score, for the comparison with the greedy pass
+    rows_, cols_, scores_ = _pruned(needs, vol, orders, score, capacity)
+    uids = vol.ids[cols_].tolist()
+    scores = dict(zip(zip([needs[i].id for i in rows_.tolist()], uids), scores_.tolist()))
+    cap = {uid: int(capacity[vol.index[uid]]) for uid in set(uids)}
     return BatchPlan(office_id, out_rows, len(rows), pairs, round(total, 2), scores=scores, capacity=cap,
                      assignment=chosen, more_needs=more, hours={n.id: float(n.expected_hours or 0) for n in needs},
                      hours_left={uid: float(vol.remaining[vol.index[uid]]) for uid in cap})
@@ -301,23 +305,27 @@ def _orders(vol, mask, score) -> list[np.ndarray]:
     return out
 
 
-def _pruned(needs, vol, orders, score, capacity) -> tuple[dict, dict]:
+def _pruned(needs, vol, orders, score, capacity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs that can be in an optimal assignment: per need its best volunteers until their
-    places cover every need (exact, the argument of `assignment.optimal_assignment`)."""
+    places cover every need (exact, the argument of `assignment.optimal_assignment`), as arrays
+    of need index, volunteer column and score, best first per need."""
     n_needs = len(needs)
-    scores: dict[tuple[int, int], float] = {}
-    used: set[int] = set()
-    for i, need in enumerate(needs):
+    need_parts, column_parts, score_parts = [], [], []
+    for i in range(n_needs):
         cols = orders[i]
         cols = cols[capacity[cols] > 0]
         if not len(cols):
             continue
         places = np.cumsum(np.minimum(capacity[cols], n_needs))
         keep = cols[: int(np.searchsorted(places, n_needs)) + 1]
-        uids = vol.ids[keep].tolist()
-        scores.update(zip(zip([need.id] * len(uids), uids), score[i, keep].tolist()))
-        used.update(uids)
-    return scores, {uid: int(capacity[vol.index[uid]]) for uid in used}
+        need_parts.append(np.full(len(keep), i, dtype=np.intp))
+        column_parts.append(keep)
+        score_parts.append(score[i, keep])
+    if not need_parts:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty, np.zeros(0)
+    return (np.concatenate(need_parts), np.concatenate(column_parts).astype(np.intp),
+            np.concatenate(score_parts).astype(float))
 
 
 def _solve(needs, vol, orders, score, capacity) -> dict[int, int]:
@@ -327,10 +335,13 @@ def _solve(needs, vol, orders, score, capacity) -> dict[int, int]:
     hours_of = {n.id: float(n.expected_hours or 0) for n in needs}
     # Ties go to the older need: a bonus far below the scores' 0.01 steps (all of them together
     # add less than 0.005), so it only decides between assignments of equal total.
-    tie = {n.id: 0.004 * (len(needs) - i) / len(needs) ** 2 for i, n in enumerate(needs)}
+    tie = 0.004 * (len(needs) - np.arange(len(needs))) / len(needs) ** 2
     for _round in range(MAX_ROUNDS):
-        scores, cap = _pruned(needs, vol, orders, score, capacity)
-        chosen = assignment.optimal_assignment({k: v + tie[k[0]] for k, v in scores.items()}, cap)
+        rows, cols, scores = _pruned(needs, vol, orders, score, capacity)
+        # solved on the arrays as they are (no dict of pairs each round): needs by their order
+        # here, volunteers by their column, each pair's score with its need's tie bonus
+        chosen = {needs[i].id: int(vol.ids[c]) for i, c in assignment.solve_indexed(
+            rows, cols, scores + tie[rows], np.asarray(capacity, dtype=np.intp), len(needs))}
         load: dict[int, float] = {}
         for need_id, uid in chosen.items():
             load[uid] = load.get(uid, 0.0) + hours_of[need_id]
