@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 
@@ -97,20 +97,13 @@ def runner(app):
 def recorded_statements(app):
     """The SQL statements run inside the block (for query-count tests): on the engine and on the
     connections of their own that the account and cache versions are read on (app.core.ownread,
-    used on PostgreSQL; the in-memory SQLite database has none)."""
-    from app.core import ownread
+    used on PostgreSQL; the in-memory SQLite database has none) — the benchmarks' own counter."""
+    from bench.common import statements_seen
 
-    statements: list[str] = []
     with app.app_context():
         engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    ownread.on_read = statements.append
-    try:
+    with statements_seen(engine) as statements:
         yield statements
-    finally:
-        ownread.on_read = None
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def count_statements(app, client, path: str) -> int:
@@ -312,7 +305,7 @@ class Builders:
         roles given as (name, capacity) pairs; `role_kw` (deadline_hours, auto_move_up,
         for_partners, max_per_organisation, required_language, required_level, …) applies to
         every role. Slots for every role × date."""
-        from datetime import datetime, timedelta
+        from datetime import timedelta
 
         from app.activities.models import Activity, ActivityDate, ActivityState, ActivityType, Role, Slot
         from app.activities.series import local_to_utc

@@ -73,29 +73,39 @@ def bump(table) -> None:
 
 def read_values(sql: str) -> tuple | None:
     """The first row of `sql` (a fixed SELECT without parameters, of numbers) as ints (0 for
-    NULL; None for no row), read on this thread's own connection; None when there is no
+    NULL; () for no row), read on this thread's own connection; None when there is no
     connection to read on or the read failed (the connection is dropped and made anew next time)."""
+    rows = _fetch(sql, None, one=True)
+    if rows is UNAVAILABLE:
+        return None
+    return tuple(int(v or 0) for v in rows[0]) if rows else ()
+
+
+def _fetch(sql: str, args, one: bool):
+    """The raw rows of `sql` on this thread's own connection, or UNAVAILABLE."""
     conn = _connection()
     if conn is None:
-        return None
+        return UNAVAILABLE
     if on_read is not None:
         on_read(sql)
     try:
         cur = conn.cursor()
         try:
-            cur.execute(sql)
-            row = cur.fetchone()
+            if args is None:
+                cur.execute(sql)
+            else:
+                cur.execute(sql, args)
+            return cur.fetchmany(1) if one else cur.fetchall()
         finally:
             cur.close()
-        return tuple(int(v or 0) for v in row) if row else ()
     except Exception as exc:  # noqa: BLE001 - a broken connection: drop it, read the usual way
         _own.conn = None
         try:
             conn.close()
         except Exception:  # noqa: BLE001
             pass
-        log.info("version read failed on its own connection, retrying on the request's: %s", exc)
-        return None
+        log.info("read failed on its own connection, retrying on the request's: %s", exc)
+        return UNAVAILABLE
 
 
 def read_int(sql: str) -> int | None:
@@ -162,28 +172,12 @@ def all_rows(stmt, params: dict | None = None):
 
 
 def _run(stmt, params: dict, one: bool):
-    conn = _connection()
-    if conn is None:
+    if _connection() is None:
         return UNAVAILABLE
-    _stmt, sql, compiled, order, names, processors = _prepare(stmt, db.engine.dialect)
+    _stmt, sql, compiled, order, _names, processors = _prepare(stmt, db.engine.dialect)
     values = compiled.construct_params(params)
-    args = tuple(values[name] for name in order) if order is not None else values
-    if on_read is not None:
-        on_read(sql)
-    try:
-        cur = conn.cursor()
-        try:
-            cur.execute(sql, args)
-            raw = cur.fetchmany(1) if one else cur.fetchall()
-        finally:
-            cur.close()
-    except Exception as exc:  # noqa: BLE001 - a broken connection: drop it, read the usual way
-        _own.conn = None
-        try:
-            conn.close()
-        except Exception:  # noqa: BLE001
-            pass
-        log.info("read failed on its own connection, retrying on the request's: %s", exc)
+    raw = _fetch(sql, tuple(values[name] for name in order) if order is not None else values, one)
+    if raw is UNAVAILABLE:
         return UNAVAILABLE
     return [tuple(proc(value) if proc is not None and value is not None else value
                   for proc, value in zip(processors, row)) for row in raw]
