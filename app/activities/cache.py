@@ -66,6 +66,14 @@ def current_version() -> int:
     return v
 
 
+def versions() -> tuple[int, int]:
+    """The activities' and the people's versions of this request (one statement for both): what
+    a signed-in daily page is kept under (app.core.viewerpages)."""
+    from app.people import cache as people_cache
+
+    return current_version(), people_cache.current_version()
+
+
 def bump() -> None:
     """Add one to the version in its own short transaction (called after a commit)."""
     ownread.bump(cache_version)

@@ -624,10 +624,8 @@ def kept_slot_page(name: str, place: svc.SlotPlace, build):
     date has begun."""
     from app.activities import cache
     from app.core import viewerpages
-    from app.people import cache as people_cache
 
-    return viewerpages.kept((name, cache.current_version(), people_cache.current_version(), place.activity_id,
-                             place.starts_at <= utcnow()), build)
+    return viewerpages.kept((name, *cache.versions(), place.activity_id, place.starts_at <= utcnow()), build)
 
 
 @bp.get(f"{PREFIX}/<int:activity_id>/slots/<int:slot_id>")

@@ -234,17 +234,16 @@ def detail(activity_id: int):
     # person's languages, skills and account — the people's version and the viewer key; what
     # changes by the clock alone — each slot's problem and each role's opening and closing.
     from app.core import viewerpages
-    from app.people import cache as people_cache
 
-    return viewerpages.kept(("activity", cache.current_version(), people_cache.current_version(), page.id,
-                             user.organisation_id, tuple(problems.values()), _clock(page, now)), build)
+    return viewerpages.kept(("activity", *cache.versions(), page.id, user.organisation_id,
+                             tuple(problems.values()), _clock(page, now)), build)
 
 
 def _clock(page: catalogue.ActivityPage, now: datetime) -> tuple:
     """What the role sections show differently by the clock alone, beside the slots' problems
     (role_rules: "sign-up opens on …", "closes on …" while these are ahead)."""
-    return tuple((bool(r.signup_opens_at and r.signup_opens_at > now), bool(r.signup_closes_at and r.signup_closes_at > now))
-                 for r in page.roles)
+    return tuple((bool(r.signup_opens_at and r.signup_opens_at > now),
+                  bool(r.signup_closes_at and r.signup_closes_at > now)) for r in page.roles)
 
 
 class Viewer:

@@ -172,8 +172,6 @@ def all_rows(stmt, params: dict | None = None):
 
 
 def _run(stmt, params: dict, one: bool):
-    if _connection() is None:
-        return UNAVAILABLE
     _stmt, sql, compiled, order, _names, processors = _prepare(stmt, db.engine.dialect)
     values = compiled.construct_params(params)
     raw = _fetch(sql, tuple(values[name] for name in order) if order is not None else values, one)

@@ -36,24 +36,15 @@ def _field() -> str:
     return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
 
-def _viewer_key(key: tuple) -> tuple | None:
-    user = current_user
-    if not user or not user.is_authenticated:
-        return None
-    role = getattr(user.role, "value", user.role)
-    return (user.id, role, bool(user.is_confirmed), str(get_locale() or ""), request.host, request.script_root,
-            request.full_path, *key)
-
-
 def kept(key: tuple[Hashable, ...], build: Callable[[], Response]) -> Response:
     """The signed-in viewer's page under `key` (what the page shows, see above), made by
     `build()` when it is not kept yet."""
     seconds = current_app.config.get("VIEWER_PAGE_SECONDS", 0)
-    if request.method != "GET" or not seconds or "_flashes" in session:
+    user = current_user._get_current_object()
+    if request.method != "GET" or not seconds or "_flashes" in session or not user or not user.is_authenticated:
         return current_app.make_response(build())
-    full_key = _viewer_key(key)
-    if full_key is None:
-        return current_app.make_response(build())
+    full_key = (user.id, getattr(user.role, "value", user.role), bool(user.is_confirmed), str(get_locale() or ""),
+                request.host, request.script_root, request.full_path, *key)
     hit = _kept.get(full_key)
     if hit is None:
         field = _field()

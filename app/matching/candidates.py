@@ -162,8 +162,6 @@ def _facts(need: Need, now: datetime) -> list:
                                    DistrictNeighbour.neighbour_id == VolunteerProfile.district_id)
     else:
         neighbour = literal(False)
-    # A person's languages and skills only when the need asks about any (the score reads nothing
-    # else of them): two correlated aggregates fewer for each of thousands of rows.
     # Of a person's languages and skills only those the need asks about (the score reads no
     # others): for each of thousands of rows the aggregates then have a row or two, or none at
     # all. (A stand-in for a need — an urgent call's role — gets them all.)
