@@ -98,12 +98,23 @@ def _wrk(url: str, seconds: int, cookie: str | None = None, script: str = "") ->
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "p50": int(re.search(r"P50 (\d+)", out).group(1)) / 1000,
             "p95": int(re.search(r"P95 (\d+)", out).group(1)) / 1000,
-            "errors": int(errors.group(1)) if errors else 0}
+            "errors": int(errors.group(1)) if errors else 0, "kb": _kb_per_answer(out)}
+
+
+_UNITS = {"B": 1 / 1024, "KB": 1, "MB": 1024, "GB": 1024 * 1024}
+
+
+def _kb_per_answer(out: str) -> float:
+    """wrk's transfer per second over its requests per second: the size of one answer (headers
+    included), in KiB."""
+    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", out)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return float(transfer.group(1)) * _UNITS[transfer.group(2)] / rps if transfer and rps else 0.0
 
 
 def _line(name: str, r: dict, hello: float | None) -> str:
     ratio = f"{100 * r['rps'] / hello:5.1f} % of hello" if hello else ""
-    return (f"{name:<44} {r['rps']:>8.0f} req/s   p50 {r['p50']:6.2f} ms   p95 {r['p95']:6.2f} ms   {ratio}"
+    return (f"{name:<44} {r['rps']:>8.0f} req/s   p50 {r['p50']:6.2f} ms   p95 {r['p95']:6.2f} ms   {r['kb']:6.1f} KiB   {ratio}"
             + (f"   NON-2xx/3xx: {r['errors']}" if r["errors"] else ""))
 
 

@@ -84,10 +84,7 @@ def slot_rows(slot_id: int, *, show_contact: str, states=ACTIVE) -> list[SheetRo
 _SCREEN_STMT = None
 
 
-def screen_rows(slot_id: int) -> list[tuple]:
-    """What the attendance screen shows of a slot's confirmed people, in the roster's order, as
-    plain tuples (id, user_id, name, attendance value or None, minutes, reason, minutes that
-    count, walk-in, over capacity) — one statement, built once per process."""
+def _screen_stmt():
     global _SCREEN_STMT
     if _SCREEN_STMT is None:
         _SCREEN_STMT = (
@@ -98,8 +95,25 @@ def screen_rows(slot_id: int) -> list[tuple]:
             .where(Signup.slot_id == bindparam("slot_id"), Signup.state == SignupState.CONFIRMED)
             .order_by(Signup.queue_no.nulls_first(), func.lower(func.coalesce(User.name, Signup.delegate_name)),
                       Signup.id))
-    return [(r[0], r[1], r[2] or r[3] or "—", r[4], r[5], r[6] or "", int(r[7] or 0), r[8], r[9])
-            for r in db.session.execute(_SCREEN_STMT, {"slot_id": slot_id})]
+    return _SCREEN_STMT
+
+
+def screen_rows(slot_id: int) -> list[tuple]:
+    """What the attendance screen shows of a slot's confirmed people, in the roster's order, as
+    plain tuples (id, user_id, name, attendance value or None, minutes, reason, minutes that
+    count, walk-in, over capacity) — one statement, built once per process."""
+    return _screen_tuples(db.session.execute(_screen_stmt(), {"slot_id": slot_id}))
+
+
+def screen_row(slot_id: int, signup_id: int) -> tuple | None:
+    """One confirmed person's row of the screen (as screen_rows), None when the sign-up is not
+    on this slot's list."""
+    rows = _screen_tuples(db.session.execute(_screen_stmt().where(Signup.id == signup_id), {"slot_id": slot_id}))
+    return rows[0] if rows else None
+
+
+def _screen_tuples(result) -> list[tuple]:
+    return [(r[0], r[1], r[2] or r[3] or "—", r[4], r[5], r[6] or "", int(r[7] or 0), r[8], r[9]) for r in result]
 
 
 def activity_rows(activity_id: int, *, show_contact: str) -> list[SheetRow]:

@@ -58,20 +58,15 @@ def _contact_rule() -> str:
 _BUTTON = '<button name="attendance" value="{value}" aria-pressed="{pressed}">{label}</button>'
 
 
-def _error_html(eid: str, message: str | None) -> tuple[str, str]:
-    if not message:
-        return "", ""
-    return (f' aria-invalid="true" aria-describedby="{eid}"',
-            f'<p class="error" id="{eid}">{escape(message)}</p>')
-
-
 CSRF_PLACEHOLDER = "\x1e-csrf-token-\x1e"
 
 
 def _rows_html(rows, activity_id: int, slot_id: int, errors: dict, csrf: str | None = None) -> Markup:
     """The confirmed people's rows (sheets.screen_rows), one f-string each with everything that is
-    the same for every row worked out once: 300 rows stay cheap. `csrf`: the token to put in the
-    forms (this session's by default; the placeholder for the cached rows)."""
+    the same for every row worked out once: 300 rows stay cheap, and light (every mark loads the
+    list again, often on a phone at the door). The time given is corrected on a page of its own,
+    linked from the row of each person present. `csrf`: the token to put in the forms (this
+    session's by default; the placeholder for the cached rows)."""
     csrf = generate_csrf() if csrf is None else csrf
     base = url_for("activities.attendance_mark", activity_id=activity_id, slot_id=slot_id, signup_id=0)[:-2]
     labels = {a: escape(a.label) for a in Attendance}
@@ -79,41 +74,28 @@ def _rows_html(rows, activity_id: int, slot_id: int, errors: dict, csrf: str | N
                                                  pressed="true" if state == a.value else "false") for a in Attendance)
                    for state in (None, *(a.value for a in Attendance))}
     present = Attendance.PRESENT.value
-    l_given = _("minutes")
-    l_summary, l_minutes = escape(_("Correct the time")), escape(_("Minutes given"))
-    l_reason, l_save = escape(_("Reason (needed when longer than the date)")), escape(_("Save time"))
+    l_given, l_correct = _("minutes"), escape(_("Correct the time"))
     hidden = f'<input type="hidden" name="csrf_token" value="{csrf}">'
     walk_in, over = escape(_("added on the spot")), escape(_("over capacity"))
     out = []
     for sid, _user_id, name, attendance, minutes, reason, given, is_walk_in, is_over in rows:
-        badges = f' <span class="muted">· {given} {l_given}</span>' if attendance == present else ""
+        url = f"{base}/{sid}"
+        badges = ""
+        if attendance == present:
+            why = f" ({escape(reason)})" if minutes is not None and reason else ""
+            badges = f' <span class="muted">· {given} {l_given}{why}</span>'
+        if attendance == present or minutes is not None:  # a correction can be undone after a new mark
+            badges += f' <a href="{url}/minutes">{l_correct}</a>'
         if is_walk_in:
             badges += f' <span class="tag">{walk_in}</span>'
         if is_over:
             badges += f' <span class="tag tag-warn">{over}</span>'
         err = errors.get(sid)
-        if err:
-            m_invalid, m_error = _error_html(f"me{sid}", err.get("minutes"))
-            r_invalid, r_error = _error_html(f"re{sid}", err.get("minutes_reason"))
-            general = err.get("attendance") or err.get(None)
-            opened = " open" if (m_error or r_error) else ""
-            error = f'<p class="error" role="alert">{escape(general)}</p>' if general else ""
-        else:
-            m_invalid = m_error = r_invalid = r_error = opened = error = ""
-        url = f"{base}/{sid}"
+        general = (err.get("attendance") or err.get(None)) if err else None
+        error = f'<p class="error" role="alert">{escape(general)}</p>' if general else ""
         out.append(
             f'<li class="att-row" id="a{sid}"><div class="att-name"><strong>{escape(name)}</strong>{badges}</div>'
             f'<form method="post" action="{url}" class="att-buttons">{hidden}{buttons_for[attendance]}</form>'
-            f'<details class="att-minutes"{opened}><summary>{l_summary}</summary>'
-            f'<form method="post" action="{url}/minutes">{hidden}'
-            f'<div class="field"><label for="m{sid}">{l_minutes}</label>'
-            f'<input type="number" inputmode="numeric" min="0" max="1440" id="m{sid}" name="minutes" '
-            f'value="{"" if minutes is None else minutes}"{m_invalid}>{m_error}</div>'
-            f'<div class="field"><label for="r{sid}">{l_reason}</label>'
-            f'<input type="text" maxlength="200" id="r{sid}" name="minutes_reason" '
-            f'value="{escape(reason) if reason else ""}"'
-            f'{r_invalid}>{r_error}</div>'
-            f'<div class="actions"><button type="submit" class="secondary">{l_save}</button></div></form></details>'
             f'{error}</li>')
     return Markup("".join(out))
 
@@ -221,12 +203,36 @@ def _int_or_none(raw: str | None):
     return -1  # not a number: the service says what is allowed
 
 
+def _minutes_page(slot, signup_id: int, errors: dict | None = None, form: dict | None = None, status: int = 200):
+    """One person's time on one page: what counts now, the field to correct it and the reason
+    (one thing per screen; the attendance list stays light)."""
+    row = sheets.screen_row(slot.id, signup_id)
+    if row is None:
+        abort(404)
+    sid, _user_id, name, attendance, minutes, reason, given, *_rest = row
+    if form is not None:  # what was sent, shown again beside its message
+        minutes, reason = form.get("minutes", ""), form.get("minutes_reason", "")
+    return render_template(
+        "activities/attendance/minutes.html", slot=slot, activity=slot.role.activity, role=slot.role, sid=sid,
+        name=name, present=attendance == Attendance.PRESENT.value, given=given,
+        minutes="" if minutes is None else minutes, reason=reason or "", errors=errors or {},
+        started=slot.starts_at <= utcnow(), csrf=generate_csrf()), status
+
+
+@bp.get(f"{PREFIX}/slots/<int:slot_id>/attendance/<int:signup_id>/minutes")
+@manager_required
+def attendance_minutes_page(activity_id: int, slot_id: int, signup_id: int):
+    return _minutes_page(_slot_or_404(activity_id, slot_id), signup_id)
+
+
 @bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/<int:signup_id>/minutes")
 @manager_required
 def attendance_minutes(activity_id: int, slot_id: int, signup_id: int):
     slot = _slot_or_404(activity_id, slot_id)
+    sent = {"minutes": (request.form.get("minutes") or "")[:10],
+            "minutes_reason": clean_text(request.form.get("minutes_reason"), 200)}
     if not _csrf_ok():
-        return _expired(slot, signup_id, "minutes")
+        return _minutes_page(slot, signup_id, {"minutes": _("The form expired. Please send it again.")}, sent, 400)
     try:
         att.set_minutes(current_user, signup_id, _int_or_none(request.form.get("minutes")),
                         request.form.get("minutes_reason", ""), date_id=slot.date_id)
@@ -234,7 +240,7 @@ def attendance_minutes(activity_id: int, slot_id: int, signup_id: int):
         db.session.rollback()
         if exc.code == "not_found":
             abort(404)
-        return _screen(slot, {signup_id: {exc.field or "minutes": str(exc.message)}}, 400)
+        return _minutes_page(slot, signup_id, {exc.field or "minutes": str(exc.message)}, sent, 400)
     return _back(slot, f"a{signup_id}")
 
 

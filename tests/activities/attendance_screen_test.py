@@ -55,11 +55,27 @@ def test_minutes_correction_needs_a_reason_when_longer(app, client, auth, make):
     (sid,) = make.signups(act.slot, v)
     auth.login(make.coordinator(office))
     token = _token(client, act)
+    # the list links the time of each person present to a page of its own
+    assert _url(act, f"/{sid}/minutes") not in client.get(_url(act)).get_data(as_text=True)
+    client.post(_url(act, f"/{sid}"), data={"csrf_token": token, "attendance": "present"})
+    screen = client.get(_url(act)).get_data(as_text=True)
+    assert "90 Minuten" in screen and f'href="{_url(act, f"/{sid}/minutes")}"' in screen
+    assert 'name="minutes"' not in screen  # no time fields in the list: 300 rows stay light
+    page = client.get(_url(act, f"/{sid}/minutes")).get_data(as_text=True)
+    assert v.name in page and "90 Minuten" in page and f'id="m{sid}"' in page and f'href="{_url(act)}#a{sid}"' in page
     r = client.post(_url(act, f"/{sid}/minutes"), data={"csrf_token": token, "minutes": "200", "minutes_reason": ""})
     page = r.get_data(as_text=True)
     assert r.status_code == 400 and f'id="re{sid}"' in page and 'aria-describedby="re' in page
+    assert 'name="minutes" value="200"' in page  # what was sent stays in the field
     r = client.post(_url(act, f"/{sid}/minutes"), data={"csrf_token": token, "minutes": "zwei"})
     assert r.status_code == 400 and f'id="me{sid}"' in r.get_data(as_text=True)
+    r = client.post(_url(act, f"/{sid}/minutes"), data={"minutes": "60"})  # an expired form
+    assert r.status_code == 400 and "abgelaufen" in r.get_data(as_text=True)
+    # a sign-up of another slot, or none: 404
+    other = make.activity(office, days_ahead=-1)
+    (foreign,) = make.signups(other.slot, make.full_volunteer(office))
+    assert client.get(_url(act, f"/{foreign}/minutes")).status_code == 404
+    assert client.get(_url(act, "/999999/minutes")).status_code == 404
     r = client.post(_url(act, f"/{sid}/minutes"),
                     data={"csrf_token": token, "minutes": "200", "minutes_reason": "Aufbau und Abbau"})
     assert r.status_code == 303 and r.headers["Location"].endswith(f"#a{sid}")

@@ -58,6 +58,7 @@ PARTNER = {"partners.my_organisation", "partners.edit_my_organisation"}
 # world's activity is published, so the partner reads it; changes are the office's).
 MANAGE_LIST = {"activities.manage_list", "activities.manage_new"}
 MANAGE_READ = {"activities.manage_show", "activities.manage_roster", "activities.attendance",
+               "activities.attendance_minutes_page",
                "activities.sign_in_sheet"}
 MANAGE_EDIT = {"activities.manage_edit", "activities.manage_date_new", "activities.manage_series_new",
                "activities.manage_role_new", "activities.manage_role_edit", "activities.manage_date_move",
@@ -222,6 +223,10 @@ def expected_status(endpoint: str, role: str) -> set[int]:
         if role == "pending_partner":
             return {200} if endpoint == "partners.my_organisation" else {404}
         return {403, 404}
+    if endpoint == "activities.attendance_minutes_page" and staff:
+        # the staff's crawl has sent the activity's cancel form (empty) before: the sign-up is no
+        # longer on the list, its time page is gone (tests/activities/attendance_screen_test.py)
+        return {200, 404}
     if endpoint in MANAGE_LIST | MANAGE_READ | MANAGE_EDIT:
         if staff:
             return {200}
