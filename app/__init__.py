@@ -58,6 +58,10 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     from app.extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
+    from app.core import readcommit
+
+    with app.app_context():  # PostgreSQL keeps its prepared statements (see app.core.readcommit)
+        readcommit.install(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -373,9 +373,7 @@ def session_user(cookie_id: str) -> User | None:
     # on a connection of its own (app.core.ownread): a page answered from a cache then never
     # checks a connection out of the pool nor opens a transaction
     params = {"key_hash": _key_hash(cookie_id[2:])}
-    row = ownread.first_row(_session_user_stmt(), params)
-    if row is ownread.UNAVAILABLE:
-        row = db.session.connection().execute(_session_user_stmt(), params).first()
+    row = ownread.row(_session_user_stmt(), params)
     if row is None:
         return None
     if not row.active or row.deleted_at is not None:

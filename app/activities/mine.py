@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, case, delete, func, literal, select, type_coerce, union_all
+from sqlalchemy import String, bindparam, case, delete, func, literal, or_, select, type_coerce, union_all
 from sqlalchemy.orm import aliased, contains_eager
 
 from app.activities.models import (ACTIVE, HOLDING, Activity, ActivityDate, ActivityState, CalendarFeed, Role,
@@ -105,6 +105,52 @@ def upcoming(user_id: int, now: datetime | None = None, limit: int = UPCOMING_LI
     """The person's places, offers and waiting places on dates not over yet, soonest first (one
     statement)."""
     return _mine("upcoming", user_id, now or utcnow(), limit)
+
+
+@dataclass(frozen=True)
+class NextDate:
+    """One line of the overview's box "my next dates": only what it shows."""
+
+    signup_id: int
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    role: str
+    state: SignupState
+    position: int | None
+    called_off: bool
+
+
+_NEXT_STMT = None
+
+
+def _next_statement():
+    """The box's statement as plain columns (no ORM entities: building three objects and their
+    loaders per row cost more than the statement itself), built once per process."""
+    global _NEXT_STMT
+    if _NEXT_STMT is None:
+        _NEXT_STMT = (
+            select(Signup.id, Slot.starts_at, Slot.ends_at, Activity.title, Role.name,
+                   type_coerce(Signup.state, String), _position_column(),
+                   (ActivityDate.cancelled_at.is_not(None) | (Activity.state == ActivityState.CANCELLED)))
+            .join(Slot, Slot.id == Signup.slot_id).join(Role, Role.id == Slot.role_id)
+            .join(Activity, Activity.id == Role.activity_id).join(ActivityDate, ActivityDate.id == Slot.date_id)
+            # the states one by one: an IN list would be expanded per call, which a statement
+            # read on app.core.ownread's connection (compiled once) can't be
+            .where(Signup.user_id == bindparam("uid"), or_(*(Signup.state == s for s in ACTIVE)),
+                   Slot.ends_at > bindparam("now"))
+            .order_by(Slot.starts_at, Slot.id).limit(bindparam("lim")))
+    return _NEXT_STMT
+
+
+def next_dates(user_id: int, limit: int = 3, now: datetime | None = None) -> list[NextDate]:
+    """The person's next `limit` dates, as `upcoming` orders them: one statement, on the own
+    connection of app.core.ownread where there is one (the overview only reads; it then checks
+    nothing out of the pool)."""
+    from app.core import ownread
+
+    rows = ownread.rows(_next_statement(), {"uid": user_id, "now": now or utcnow(), "lim": limit})
+    return [NextDate(r[0], r[1], r[2], r[3], r[4], SignupState(r[5]), r[6], bool(r[7])) for r in rows]
 
 
 def past(user_id: int, now: datetime | None = None, limit: int = PAST_LIMIT) -> list[MyDate]:

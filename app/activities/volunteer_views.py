@@ -65,7 +65,7 @@ def _my_activities_helpers():
         """The person's next dates for the overview's box (one statement)."""
         if not current_user.is_authenticated:
             return []
-        return mine.upcoming(current_user.id, limit=n)
+        return mine.next_dates(current_user.id, n)
 
     def calendar_feed_url():
         """The feed address if the person has one (one statement), for the profile page."""

@@ -147,7 +147,9 @@ def _prepare(stmt, dialect):
         columns = list(stmt.selected_columns)
         processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
         order = tuple(compiled.positiontup) if compiled.positional else None
-        prepared = _prepared[key] = (stmt, str(compiled), compiled, order, [c.key for c in columns], processors)
+        binds = dict(compiled._bind_processors)  # the types' own conversion of parameters (an Enum member)
+        prepared = _prepared[key] = (stmt, str(compiled), compiled, order, [c.key for c in columns], processors,
+                                     binds)
     return prepared
 
 
@@ -171,9 +173,29 @@ def all_rows(stmt, params: dict | None = None):
     return rows
 
 
+def rows(stmt, params: dict | None = None) -> list[tuple]:
+    """Every row of a SELECT as tuples: on this thread's own connection (each read sees the
+    latest commit; the request's own uncommitted changes are not in it), else on the request's."""
+    read = all_rows(stmt, params)
+    if read is UNAVAILABLE:
+        read = [tuple(r) for r in db.session.connection().execute(stmt, params or {})]
+    return read
+
+
+def row(stmt, params: dict | None = None):
+    """The first row as first_row gives it (None for no row), read where `rows` reads."""
+    read = first_row(stmt, params or {})
+    if read is UNAVAILABLE:
+        read = db.session.connection().execute(stmt, params or {}).first()
+    return read
+
+
 def _run(stmt, params: dict, one: bool):
-    _stmt, sql, compiled, order, _names, processors = _prepare(stmt, db.engine.dialect)
+    _stmt, sql, compiled, order, _names, processors, binds = _prepare(stmt, db.engine.dialect)
     values = compiled.construct_params(params)
+    for name, proc in binds.items():
+        if name in values and values[name] is not None:
+            values[name] = proc(values[name])
     raw = _fetch(sql, tuple(values[name] for name in order) if order is not None else values, one)
     if raw is UNAVAILABLE:
         return UNAVAILABLE

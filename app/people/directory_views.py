@@ -95,10 +95,7 @@ def _lists(viewer) -> tuple[_Lists, int]:
     version = 0
     rows = []
     # on a connection of its own (app.core.ownread): a kept page checks nothing out of the pool
-    read = ownread.all_rows(_lists_stmt())
-    if read is ownread.UNAVAILABLE:
-        read = db.session.connection().execute(_lists_stmt())
-    for r in read:
+    for r in ownread.rows(_lists_stmt()):
         if r[0] == "v":
             version = r[1]
         else:

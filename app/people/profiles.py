@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -79,9 +79,20 @@ def ensure_profile(user) -> VolunteerProfile:
     return profile
 
 
+_COMPLETE = select(VolunteerProfile.completed_at.is_not(None).label("complete")).where(VolunteerProfile.user_id == bindparam("uid"))
+
+
 def is_complete(user_id: int) -> bool:
-    return db.session.scalar(select(VolunteerProfile.completed_at.is_not(None))
-                             .where(VolunteerProfile.user_id == user_id)) or False
+    return db.session.scalar(_COMPLETE, {"uid": user_id}) or False
+
+
+def shows_complete(user_id: int) -> bool:
+    """is_complete for a page about to be shown: read on the own connection of app.core.ownread
+    (the latest commit; a page that only reads then checks nothing out of the pool)."""
+    from app.core import ownread
+
+    found = ownread.row(_COMPLETE, {"uid": user_id})
+    return bool(found is not None and found.complete)
 
 
 def _locked(user_id: int) -> VolunteerProfile:

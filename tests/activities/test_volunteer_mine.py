@@ -114,6 +114,38 @@ def test_home_shows_the_next_three_dates(app, client, make, auth):
     assert count_statements(app, client, "/home") == statements
 
 
+def test_home_box_shows_what_my_activities_shows(app, client, make, auth):
+    """The box's own light statement (mine.next_dates) gives the lines "My activities" starts
+    with: the same dates in the same order, with the waiting place and a cancelled date."""
+    from app.activities import mine
+
+    office = make.office()
+    me, first = make.full_volunteer(office), make.full_volunteer(office)
+    full = make.activity(office, title="Voll", days_ahead=1, roles=(("Stand", 1),))
+    make.signups(full.slot, first)
+    (waiting,) = make.signups(full.slot, me, state="waiting")
+    cancelled = make.activity(office, title="Abgesagt", days_ahead=2)
+    make.signups(cancelled.slot, me)
+    later = make.activity(office, title="Später", days_ahead=3)
+    make.signups(later.slot, me)
+    make.signups(make.activity(office, title="Vorbei", days_ahead=-2).slot, me)
+    with app.app_context():
+        db.session.execute(update(ActivityDate).where(ActivityDate.id == cancelled.date_ids[0])
+                           .values(cancelled_at=utcnow()))
+        db.session.commit()
+        box = mine.next_dates(me.id, 3)
+        full_list = mine.upcoming(me.id, limit=3)
+        assert [(d.signup_id, d.starts_at, d.ends_at, d.title, d.role, d.state, d.position, d.called_off)
+                for d in box] == [(d.signup.id, d.slot.starts_at, d.slot.ends_at, d.activity.title, d.role.name,
+                                   d.state, d.position, d.called_off) for d in full_list]
+        assert [d.title for d in box] == ["Voll", "Abgesagt", "Später"]
+        assert box[0].signup_id == waiting and box[0].position == 1 and box[1].called_off
+    auth.login(me)
+    html = client.get("/home").get_data(as_text=True)
+    assert "Warteliste, Platz 1" in html and "vom Veranstalter abgesagt" in html
+    assert f"#signup-{waiting}" in html and "Vorbei" not in html
+
+
 def test_mine_needs_log_in(client):
     assert client.get("/my/activities").status_code == 302
 

@@ -94,3 +94,27 @@ def test_all_rows_gives_the_rows_the_request_connection_gives(file_app):
         got = ownread.all_rows(_lists_stmt())
     assert got is not ownread.UNAVAILABLE and len(got) >= 4
     assert sorted(got, key=repr) == sorted(expected, key=repr)
+
+
+def test_rows_of_the_overview_box_are_the_same_on_either_connection(file_app):
+    """A statement with an Enum parameter, datetimes and a boolean expression (the overview's
+    "my next dates"): the own connection converts them as the request's connection does."""
+    from app.activities import mine
+    from app.core import ownread
+
+    make = Builders(file_app)
+    office = make.office()
+    me, first = make.full_volunteer(office), make.full_volunteer(office)
+    act = make.activity(office, days_ahead=2, roles=(("Stand", 1),))
+    make.signups(act.slot, first)
+    make.signups(act.slot, me, state="waiting")
+    make.signups(make.activity(office, days_ahead=3).slot, me)
+    with file_app.app_context():
+        params = {"uid": me.id, "now": mine.utcnow(), "lim": 3}
+        expected = [tuple(r) for r in db.session.connection().execute(mine._next_statement(), params)]
+        db.session.rollback()
+        got = ownread.all_rows(mine._next_statement(), params)
+        assert got is not ownread.UNAVAILABLE and len(got) == 2
+        assert [tuple(map(type, r)) for r in got] == [tuple(map(type, r)) for r in expected]
+        assert got == expected
+        assert [d.position for d in mine.next_dates(me.id, 3)] == [1, None]

@@ -1,0 +1,93 @@
+"""A transaction that only read ends with COMMIT on PostgreSQL (app.core.readcommit), so psycopg's
+prepared statements survive the end of a request; anything else is rolled back as before —
+nothing a rollback would undo is ever kept."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from app.accounts.models import Role, User
+from app.core import readcommit
+from app.extensions import db
+from tests.conftest import PG_URL
+
+pg_only = pytest.mark.skipif(not PG_URL, reason="psycopg's prepared statements are PostgreSQL's (set TEST_DATABASE_URL)")
+
+
+def _prepared() -> int:
+    return db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
+
+
+def _users_elsewhere(app, email: str) -> int:
+    """Counted on a connection of another engine: what has really been committed."""
+    with app.app_context():
+        engine = create_engine(db.engine.url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(User).where(User.email == email)).scalar()
+    finally:
+        engine.dispose()
+
+
+@pg_only
+def test_prepared_statements_survive_requests_that_only_read(app, client, auth, make):
+    auth.login(make.volunteer())
+    for _ in range(12):  # psycopg prepares after 5 runs on a connection
+        assert client.get("/my/activities").status_code == 200
+    with app.app_context():
+        # the pool hands out the connection the requests used (one at a time, last in first out
+        # or the only one): its statements are prepared now
+        assert _prepared() > 0
+
+
+@pg_only
+def test_a_transaction_that_wrote_is_still_rolled_back(app, make):
+    with app.app_context():
+        for _ in range(6):
+            db.session.execute(select(User.id).limit(1))
+            db.session.rollback()
+        db.session.add(User(email="gone@example.org", name="Gone", role=Role.VOLUNTEER, password_hash="x"))
+        db.session.flush()  # the INSERT runs
+        db.session.execute(select(User.id).limit(1))  # a read after the write changes nothing
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "gone@example.org")) == 0
+    assert _users_elsewhere(app, "gone@example.org") == 0
+
+
+@pg_only
+def test_a_failed_statement_and_a_set_local_end_in_a_rollback(app):
+    with app.app_context():
+        with pytest.raises(Exception):
+            db.session.execute(text("SELECT * FROM no_such_table"))
+        db.session.rollback()  # the transaction is in error: a real rollback, no exception
+        db.session.execute(text("SET LOCAL statement_timeout = 1234"))
+        db.session.rollback()
+        assert db.session.scalar(text("SHOW statement_timeout")) != "1234ms"
+        db.session.rollback()
+
+
+@pg_only
+def test_reads_then_rollback_keep_what_was_committed_before(app, make):
+    user = make.volunteer()
+    with app.app_context():
+        db.session.get(User, user.id).name = "Neu"
+        db.session.commit()
+        db.session.execute(select(User.name).where(User.id == user.id))
+        db.session.rollback()  # only read since the commit: a COMMIT of nothing
+        assert db.session.get(User, user.id).name == "Neu"
+
+
+def test_reads_are_told_from_writes():
+    assert readcommit._is_read("SELECT 1") and readcommit._is_read("  select x FROM t FOR UPDATE")
+    assert readcommit._is_read("SHOW jit")
+    for statement in ("INSERT INTO t VALUES (1)", "UPDATE t SET x = 1", "DELETE FROM t",
+                      "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", "SET LOCAL jit = off",
+                      "SAVEPOINT sa_1", "CREATE TABLE t (x int)", "LOCK TABLE t"):
+        assert not readcommit._is_read(statement), statement
+
+
+def test_sqlite_is_left_alone(app):
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            readcommit.install(db.engine)
+            assert not getattr(db.engine.dialect, "_wk_readcommit", False)
