@@ -123,13 +123,21 @@ def recent_contacts(user_id_column, since: datetime):
     return total
 
 
+def at_cap(since: datetime) -> Select:
+    """SELECT of the people who have had as many contacts as the weekly cap allows since then:
+    one small aggregate over the recent contacts, evaluated once per statement — a count per
+    volunteer (recent_contacts) cost three index lookups for each of thousands of rows."""
+    contacts = contacts_since(since)
+    return (select(contacts.c.user_id).where(contacts.c.user_id.is_not(None))
+            .group_by(contacts.c.user_id).having(func.count() >= weekly_cap()))
+
+
 def eligible(need: Need, now: datetime | None = None, *, name: str | None = None,
              user_ids: list[int] | None = None, answering: bool = False) -> Select:
     """SELECT of every volunteer meeting the need's hard conditions, with the facts for the score.
     `answering`: the conditions once more for someone who was asked and says yes — all but "not
     asked for this need yet" and the weekly cap, which their own proposal takes up."""
     now = now or utcnow()
-    recent = recent_contacts(User.id, now - timedelta(days=7))
     # Driven from the office's volunteers (its index), not from every volunteer of the city.
     stmt = (contactable_volunteers()
             .join(volunteer_offices, and_(volunteer_offices.c.user_id == User.id,
@@ -138,7 +146,7 @@ def eligible(need: Need, now: datetime | None = None, *, name: str | None = None
             .where(VolunteerProfile.status == VolunteerStatus.ACTIVE))
     if not answering:
         stmt = stmt.where(~exists().where(Proposal.need_id == need.id, Proposal.user_id == User.id),
-                          recent < weekly_cap())
+                          User.id.not_in(at_cap(now - timedelta(days=7))))
     if need.matched_user_id is not None:
         stmt = stmt.where(User.id != need.matched_user_id)
     if need.slots:
@@ -224,7 +232,7 @@ def pairs(need_ids: list[int], now: datetime | None = None, *,
             .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
             .where(VolunteerProfile.status == VolunteerStatus.ACTIVE,
                    exists().where(volunteer_offices.c.user_id == User.id, volunteer_offices.c.office_id.in_(offices)),
-                   recent < weekly_cap())
+                   User.id.not_in(at_cap(now - timedelta(days=7))))
             .add_columns(*_user_facts(now)))
     if only is not None:
         pool = pool.where(User.id.in_(sorted({u for _n, u in only}) or [-1])).add_columns(recent.label("recent"))
