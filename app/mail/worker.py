@@ -349,7 +349,8 @@ def claim_batch(worker_id: str, limit: int) -> list[OutboxMail]:
     db.session.execute(
         update(OutboxMail)
         .where(OutboxMail.id.in_(ids), due)
-        .values(status=MailStatus.SENDING, claimed_by=worker_id, claimed_at=now)
+        # the claim's age counts from now, not from the start of a select that may have waited
+        .values(status=MailStatus.SENDING, claimed_by=worker_id, claimed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

@@ -294,13 +294,13 @@ def test_slow_worker_keeps_its_claim(smtp_app, smtp, monkeypatch):
 
     from app.mail import worker
 
-    smtp_app.config.update(MAIL_CLAIM_TIMEOUT=2)
+    smtp_app.config.update(MAIL_CLAIM_TIMEOUT=3)  # with a margin for a machine under load
     queue(smtp_app, 4)
     original = worker.SmtpTransport.send
     others: list[int] = []
 
     def slow_send(self, msg):
-        timelib.sleep(0.6)  # 4 mails take longer than the claim timeout
+        timelib.sleep(0.9)  # 4 mails take longer than the claim timeout
         with smtp_app.app_context():  # meanwhile a second worker looks for work
             others.append(len(claim_batch("other-worker", 10)))
         original(self, msg)
