@@ -314,9 +314,11 @@ def _session_user_stmt():
     offices = (select(func.aggregate_strings(cast(coordinator_offices.c.office_id, String), ","))
                .where(coordinator_offices.c.user_id == users.c.id).scalar_subquery())
     sessions = UserSession.__table__
+    from app.core import ownread
+
     return (select(sessions.c.id.label("session_id"), sessions.c.remember.label("session_remember"),
                    sessions.c.last_seen_at.label("session_last_seen_at"), offices.label("office_ids"),
-                   *users.c)
+                   *users.c, *ownread.rider_columns())  # the caches' versions come along
             .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
             .where(sessions.c.key_hash == bindparam("key_hash"), sessions.c.ended_at.is_(None)))
 
@@ -376,6 +378,7 @@ def session_user(cookie_id: str) -> User | None:
     row = ownread.row(_session_user_stmt(), params)
     if row is None:
         return None
+    ownread.keep_riders(row)
     if not row.active or row.deleted_at is not None:
         return None
     current = SignedInSession(row.session_id, row.session_remember, row.session_last_seen_at)

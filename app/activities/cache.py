@@ -19,7 +19,7 @@ import logging
 import threading
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import Column, Integer, Table, event
+from sqlalchemy import Column, Integer, Table, event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -52,6 +52,10 @@ def current_version() -> int:
     connection. The people's version is read with it and handed to app.people.cache."""
     v = g.get("_activity_cache_version")
     if v is None:
+        ridden = ownread.take_rider("activity_version")
+        if ridden is not ownread.NOT_READ:  # read with the signed-in account (app.core.ownread)
+            v = g._activity_cache_version = int(ridden or 0)
+            return v
         values = ownread.read_values(_READ)
         if values is None:
             try:
@@ -79,6 +83,11 @@ def bump() -> None:
     ownread.bump(cache_version)
     if has_app_context():
         g.pop("_activity_cache_version", None)
+        ownread.drop_rider("activity_version")
+
+
+ownread.register_rider("activity_version", lambda: select(cache_version.c.version)
+                       .where(cache_version.c.id == 1).scalar_subquery())
 
 
 _local = threading.local()

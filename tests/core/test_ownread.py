@@ -118,3 +118,36 @@ def test_rows_of_the_overview_box_are_the_same_on_either_connection(file_app):
         assert [tuple(map(type, r)) for r in got] == [tuple(map(type, r)) for r in expected]
         assert got == expected
         assert [d.position for d in mine.next_dates(me.id, 3)] == [1, None]
+
+
+def test_versions_ride_with_the_account_but_never_outlive_a_bump(file_app):
+    """A signed-in request reads the caches' versions with the account (one statement); after a
+    commit of the same request bumped a version, the version is read anew, not the one that came
+    along before."""
+    from flask import g
+
+    from app.activities import cache as activity_cache
+    from app.core import ownread
+    from app.people import cache as people_cache
+    from tests.conftest import count_statements
+
+    make = Builders(file_app)
+    office = make.office()
+    act = make.activity(office)
+    client = file_app.test_client()
+    Auth(client).login(make.full_volunteer(office))
+    path = f"/activities/{act.id}"
+    client.get(path)
+    assert count_statements(file_app, client, path) == 1  # a kept page: the account and the versions
+    with file_app.test_request_context():
+        before = activity_cache.current_version(), people_cache.current_version()
+        g.pop("_activity_cache_version"), g.pop("_people_cache_version")
+        g._ownread_riders = {"activity_version": before[0], "people_version": before[1]}
+        activity_cache.bump()
+        people_cache.bump()
+        assert ownread.take_rider("activity_version") is ownread.NOT_READ
+        assert (activity_cache.current_version(), people_cache.current_version()) == (before[0] + 1, before[1] + 1)
+        g._ownread_riders = {"activity_version": 41}
+        g.pop("_activity_cache_version")
+        assert activity_cache.current_version() == 41  # taken once …
+        assert ownread.take_rider("activity_version") is ownread.NOT_READ  # … and gone
