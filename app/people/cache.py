@@ -87,6 +87,7 @@ def bump() -> None:
     if has_app_context():
         g.pop("_people_cache_version", None)
         ownread.drop_rider("people_version")
+        ownread.drop_rider("profile_complete")  # a profile of this commit may be the viewer's
 
 
 ownread.register_rider("people_version", lambda: select(people_cache_version.c.version)

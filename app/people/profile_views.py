@@ -55,7 +55,7 @@ def volunteer_required(view):
 @bp.app_context_processor
 def _profile_helpers():
     def profile_completed() -> bool:
-        return current_user.is_authenticated and profiles.shows_complete(current_user.id)
+        return current_user.is_authenticated and profiles.shows_complete(current_user.id, signed_in=True)
 
     return {"profile_completed": profile_completed}
 

@@ -86,13 +86,36 @@ def is_complete(user_id: int) -> bool:
     return db.session.scalar(_COMPLETE, {"uid": user_id}) or False
 
 
-def shows_complete(user_id: int) -> bool:
-    """is_complete for a page about to be shown: read on the own connection of app.core.ownread
-    (the latest commit; a page that only reads then checks nothing out of the pool)."""
+def shows_complete(user_id: int, signed_in: bool = False) -> bool:
+    """is_complete for a page about to be shown: `signed_in` (the person looking): as read along
+    with their account (an ownread rider, dropped by any change to profiles in this request),
+    else on the own connection of app.core.ownread (the latest commit; a page that only reads
+    then checks nothing out of the pool)."""
     from app.core import ownread
 
+    if signed_in:
+        ridden = ownread.take_rider("profile_complete")
+        if ridden is not ownread.NOT_READ:
+            return bool(ridden)
     found = ownread.row(_COMPLETE, {"uid": user_id})
     return bool(found is not None and found.complete)
+
+
+def _complete_rider():
+    from app.accounts.models import User
+
+    users = User.__table__
+    return (select(VolunteerProfile.completed_at.is_not(None)).where(VolunteerProfile.user_id == users.c.id)
+            .correlate(users).scalar_subquery())
+
+
+def _register_rider() -> None:
+    from app.core import ownread
+
+    ownread.register_rider("profile_complete", _complete_rider)
+
+
+_register_rider()
 
 
 def _locked(user_id: int) -> VolunteerProfile:

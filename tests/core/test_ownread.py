@@ -151,3 +151,39 @@ def test_versions_ride_with_the_account_but_never_outlive_a_bump(file_app):
         g.pop("_activity_cache_version")
         assert activity_cache.current_version() == 41  # taken once …
         assert ownread.take_rider("activity_version") is ownread.NOT_READ  # … and gone
+
+
+def test_the_profile_check_rides_with_the_account(file_app):
+    """The overview's "complete your profile" comes with the account's read (two statements for
+    the page: that and the next dates); a profile completed since shows at the next request, and
+    a change in the same request drops what came along."""
+    from flask import g
+    from sqlalchemy import update as sql_update
+
+    from app.core import ownread
+    from app.core.timeutil import utcnow as mine_now
+    from app.people import cache as people_cache
+    from app.people import profiles
+    from app.people.models import VolunteerProfile
+    from tests.conftest import count_statements
+
+    make = Builders(file_app)
+    person = make.full_volunteer(make.office())
+    client = file_app.test_client()
+    Auth(client).login(person)
+    with file_app.app_context():
+        db.session.execute(sql_update(VolunteerProfile).where(VolunteerProfile.user_id == person.id)
+                           .values(completed_at=mine_now()))
+        db.session.commit()
+    assert "Profil vervollständigen" not in client.get("/home").get_data(as_text=True)
+    assert count_statements(file_app, client, "/home") == 2
+    with file_app.app_context():
+        db.session.execute(sql_update(VolunteerProfile).where(VolunteerProfile.user_id == person.id)
+                           .values(completed_at=None))
+        db.session.commit()
+    assert "Profil vervollständigen" in client.get("/home").get_data(as_text=True)
+    with file_app.test_request_context():
+        g._ownread_riders = {"profile_complete": True}
+        people_cache.bump()
+        assert ownread.take_rider("profile_complete") is ownread.NOT_READ
+        assert profiles.shows_complete(person.id, signed_in=True) is False
