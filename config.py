@@ -124,6 +124,9 @@ def engine_options(uri: str) -> dict:
             "jit": "on" if os.environ.get("DB_JIT", "off").lower() in ("1", "on", "true", "yes") else "off",
         }
         options["pool_timeout"] = _int("DB_POOL_TIMEOUT", 5)
+        # the connection used last is handed out next: it holds the statements PostgreSQL has
+        # prepared (app.core.readcommit), and idle ones beyond need are left to time out
+        options["pool_use_lifo"] = True
         options["connect_args"] = {
             "connect_timeout": _int("DB_CONNECT_TIMEOUT", 5),
             "options": " ".join(f"-c {name}={value}" for name, value in settings.items()),

@@ -42,17 +42,22 @@ def may_keep_roster(user, activity: Activity) -> bool:
     return False
 
 
-def _signup_for(actor, signup_id: int, date_id: int | None = None) -> tuple[Signup, Slot, Activity]:
+def _signup_for(actor, signup_id: int, date_id: int | None = None,
+                slot_id: int | None = None) -> tuple[Signup, Slot, Activity]:
+    """The sign-up with its slot and activity, if the actor keeps that roster — and, when given,
+    only on that date or that slot (the page's own: a sign-up of another role on the same date
+    is not this list's)."""
     row = db.session.execute(
         select(Signup, Slot, Activity).join(Slot, Slot.id == Signup.slot_id)
         .join(Activity, Activity.id == Slot.activity_id).where(Signup.id == signup_id)).first()
-    if row is None or (date_id is not None and row[1].date_id != date_id) or not may_keep_roster(actor, row[2]):
+    if (row is None or (date_id is not None and row[1].date_id != date_id)
+            or (slot_id is not None and row[1].id != slot_id) or not may_keep_roster(actor, row[2])):
         raise SignupError("not_found", _l("This sign-up does not exist."))
     return row[0], row[1], row[2]
 
 
 def mark(actor, signup_id: int, value: Attendance | str | None, *, date_id: int | None = None,
-         now: datetime | None = None) -> Signup:
+         slot_id: int | None = None, now: datetime | None = None) -> Signup:
     """Present, absent or excused (None: not marked). Only once the date has begun; only for
     people who had a place."""
     now = now or utcnow()
@@ -60,7 +65,7 @@ def mark(actor, signup_id: int, value: Attendance | str | None, *, date_id: int 
         value = Attendance(value) if value not in (None, "") else None
     except ValueError:
         raise SignupError("bad_value", _l("Please choose present, absent or excused."), field="attendance") from None
-    signup, slot, activity = _signup_for(actor, signup_id, date_id)
+    signup, slot, activity = _signup_for(actor, signup_id, date_id, slot_id)
     if slot.starts_at > now:
         raise SignupError("future", _l("Attendance can be recorded once the date has begun."))
     if signup.state != SignupState.CONFIRMED:
@@ -76,11 +81,13 @@ def mark(actor, signup_id: int, value: Attendance | str | None, *, date_id: int 
 
 
 def set_minutes(actor, signup_id: int, minutes: int | None, reason: str = "", *, date_id: int | None = None,
-                now: datetime | None = None) -> Signup:
-    """Correct the time a person gave (None: back to the slot's length)."""
+                slot_id: int | None = None, now: datetime | None = None) -> Signup:
+    """Correct the time a person with a place gave (None: back to the slot's length)."""
     now = now or utcnow()
     reason = " ".join((reason or "").split())[:200]
-    signup, slot, activity = _signup_for(actor, signup_id, date_id)
+    signup, slot, activity = _signup_for(actor, signup_id, date_id, slot_id)
+    if signup.state != SignupState.CONFIRMED:
+        raise SignupError("not_found", _l("This sign-up does not exist."))  # not on the attendance list
     if slot.starts_at > now:
         raise SignupError("future", _l("Hours can be recorded once the date has begun."), field="minutes")
     if minutes is not None:

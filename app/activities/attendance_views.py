@@ -185,7 +185,7 @@ def attendance_mark(activity_id: int, slot_id: int, signup_id: int):
     if not _csrf_ok():
         return _expired(slot, signup_id, "attendance")
     try:
-        att.mark(current_user, signup_id, request.form.get("attendance", ""), date_id=slot.date_id)
+        att.mark(current_user, signup_id, request.form.get("attendance", ""), date_id=slot.date_id, slot_id=slot.id)
     except SignupError as exc:
         db.session.rollback()
         if exc.code == "not_found":
@@ -235,7 +235,7 @@ def attendance_minutes(activity_id: int, slot_id: int, signup_id: int):
         return _minutes_page(slot, signup_id, {"minutes": _("The form expired. Please send it again.")}, sent, 400)
     try:
         att.set_minutes(current_user, signup_id, _int_or_none(request.form.get("minutes")),
-                        request.form.get("minutes_reason", ""), date_id=slot.date_id)
+                        request.form.get("minutes_reason", ""), date_id=slot.date_id, slot_id=slot.id)
     except SignupError as exc:
         db.session.rollback()
         if exc.code == "not_found":

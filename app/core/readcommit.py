@@ -9,11 +9,16 @@ transaction with one: the session's close and the pool's reset on return both ro
 the pooled connections nothing was ever prepared and every statement of every request was planned
 anew.
 
-For a transaction that ran nothing but SELECTs, COMMIT and ROLLBACK do the same: nothing to keep,
-locks and snapshot released. So the dialect's rollback commits such a transaction instead; any
-other statement in it (INSERT, UPDATE, DELETE, WITH …, SET LOCAL, SAVEPOINT, DDL) or a failed one
-makes it a real ROLLBACK, as before. Nothing is ever committed that a rollback would have undone.
-SQLite is left alone (it has no server-side plans to lose)."""
+For a transaction that wrote nothing, COMMIT and ROLLBACK do the same: nothing to keep, locks and
+snapshot released. So the dialect's rollback commits such a transaction instead. Two checks, both
+must say "nothing written": every statement SQLAlchemy ran in it began with SELECT or SHOW (any
+other — INSERT, UPDATE, DELETE, WITH …, SET LOCAL, SAVEPOINT, DDL — or a failed transaction means
+a real ROLLBACK at once), and the server has given the transaction no transaction id
+(`pg_current_xact_id_if_assigned()` is NULL: PostgreSQL assigns one at the first write of any
+kind, also one made by a function called from a SELECT, by a second statement in the same
+string, or through a raw cursor). What is left is a session setting changed by a SELECT of
+`set_config(…, false)` inside the transaction, which a rollback would undo and a commit keeps:
+the app never does that, and a statement naming set_config counts as a write. SQLite is left alone (it has no server-side plans to lose)."""
 from __future__ import annotations
 
 import weakref
@@ -27,7 +32,9 @@ _READS = ("SELECT", "SHOW")
 
 def _is_read(statement: str) -> bool:
     head = statement.lstrip()[:6].upper()
-    return head.startswith(_READS)
+    if not head.startswith(_READS) or ";" in statement:  # a second statement in the same string
+        return False
+    return "set_config" not in statement.lower()  # a session setting a rollback would undo
 
 
 def install(engine) -> None:
@@ -51,7 +58,7 @@ def install(engine) -> None:
             idle_in_transaction = raw.info.transaction_status == _INTRANS
         except AttributeError:  # not a psycopg connection after all
             idle_in_transaction = False
-        if idle_in_transaction and raw not in wrote:
+        if idle_in_transaction and raw not in wrote and _wrote_nothing(raw):
             raw.commit()  # only reads: the same as a rollback, and the prepared statements stay
             return
         wrote.discard(raw)
@@ -63,6 +70,16 @@ def install(engine) -> None:
 
     dialect.do_rollback, dialect.do_commit = do_rollback, do_commit
     dialect._wk_readcommit = True
+
+
+def _wrote_nothing(raw) -> bool:
+    """The server's word: this transaction has no transaction id, so it wrote nothing."""
+    try:
+        with raw.cursor() as cur:
+            cur.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
+            return bool(cur.fetchone()[0])
+    except Exception:  # noqa: BLE001 - in doubt, a real rollback
+        return False
 
 
 try:

@@ -19,8 +19,8 @@ from typing import Callable
 
 from flask import current_app
 from flask_babel import ngettext
-from sqlalchemy import (Integer, Select, String, and_, cast, column, exists, func, literal, null, or_, select, union_all,
-                        values)
+from sqlalchemy import (Integer, Select, String, and_, cast, column, exists, false, func, literal, null, or_, select,
+                        union_all, values)
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -123,6 +123,13 @@ def recent_contacts(user_id_column, since: datetime):
     return total
 
 
+def under_cap(user_id_column, since: datetime):
+    """SQL: the person has had fewer contacts than the weekly cap since then (a cap of 0: nobody)."""
+    if weekly_cap() <= 0:
+        return false()
+    return user_id_column.not_in(at_cap(since))
+
+
 def at_cap(since: datetime) -> Select:
     """SELECT of the people who have had as many contacts as the weekly cap allows since then:
     one small aggregate over the recent contacts, evaluated once per statement — a count per
@@ -146,7 +153,7 @@ def eligible(need: Need, now: datetime | None = None, *, name: str | None = None
             .where(VolunteerProfile.status == VolunteerStatus.ACTIVE))
     if not answering:
         stmt = stmt.where(~exists().where(Proposal.need_id == need.id, Proposal.user_id == User.id),
-                          User.id.not_in(at_cap(now - timedelta(days=7))))
+                          under_cap(User.id, now - timedelta(days=7)))
     if need.matched_user_id is not None:
         stmt = stmt.where(User.id != need.matched_user_id)
     if need.slots:
@@ -232,7 +239,7 @@ def pairs(need_ids: list[int], now: datetime | None = None, *,
             .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
             .where(VolunteerProfile.status == VolunteerStatus.ACTIVE,
                    exists().where(volunteer_offices.c.user_id == User.id, volunteer_offices.c.office_id.in_(offices)),
-                   User.id.not_in(at_cap(now - timedelta(days=7))))
+                   under_cap(User.id, now - timedelta(days=7)))
             .add_columns(*_user_facts(now)))
     if only is not None:
         pool = pool.where(User.id.in_(sorted({u for _n, u in only}) or [-1])).add_columns(recent.label("recent"))

@@ -84,6 +84,29 @@ def test_minutes_correction_needs_a_reason_when_longer(app, client, auth, make):
         assert (s.minutes, s.minutes_reason) == (200, "Aufbau und Abbau")
 
 
+def test_only_this_lists_people_are_marked_or_timed_here(app, client, auth, make):
+    """A sign-up of another role on the same date, or one on the waiting list, is not on this
+    slot's attendance list: marking it or correcting its time through this list answers 404 and
+    stores nothing."""
+    office = make.office()
+    act = make.activity(office, days_ahead=-1, roles=(("Ausschank", 1), ("Aufbau", 2)))
+    first, second = act.slot_ids[0][0], act.slot_ids[1][0]
+    here, waiting, elsewhere = (make.full_volunteer(office) for _ in range(3))
+    make.signups(first, here)
+    (w,) = make.signups(first, waiting, state="waiting")
+    (e,) = make.signups(second, elsewhere)
+    auth.login(make.coordinator(office))
+    base = f"/manage/activities/{act.id}/slots/{first}/attendance"
+    token = csrf_from(client.get(base).get_data(as_text=True))
+    for sid in (w, e):
+        assert client.post(f"{base}/{sid}/minutes", data={"csrf_token": token, "minutes": "30"}).status_code == 404
+        assert client.post(f"{base}/{sid}", data={"csrf_token": token, "attendance": "present"}).status_code in (400, 404)
+    with app.app_context():
+        for sid in (w, e):
+            s = db.session.get(Signup, sid)
+            assert s.minutes is None and s.attendance is None
+
+
 def test_walk_in_and_newcomers(app, client, auth, make):
     office = make.office()
     act = make.activity(office, days_ahead=-1, roles=(("Helfer", 1),))

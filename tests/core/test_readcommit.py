@@ -81,7 +81,8 @@ def test_reads_then_rollback_keep_what_was_committed_before(app, make):
 def test_reads_are_told_from_writes():
     assert readcommit._is_read("SELECT 1") and readcommit._is_read("  select x FROM t FOR UPDATE")
     assert readcommit._is_read("SHOW jit")
-    for statement in ("INSERT INTO t VALUES (1)", "UPDATE t SET x = 1", "DELETE FROM t",
+    for statement in ("INSERT INTO t VALUES (1)", "UPDATE t SET x = 1", "DELETE FROM t", "SELECT 1; DELETE FROM t",
+                      "SELECT set_config('statement_timeout', '1', false)",
                       "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", "SET LOCAL jit = off",
                       "SAVEPOINT sa_1", "CREATE TABLE t (x int)", "LOCK TABLE t"):
         assert not readcommit._is_read(statement), statement
@@ -92,3 +93,37 @@ def test_sqlite_is_left_alone(app):
         if db.engine.dialect.name == "sqlite":
             readcommit.install(db.engine)
             assert not getattr(db.engine.dialect, "_wk_readcommit", False)
+
+
+@pg_only
+def test_writes_the_statements_do_not_show_are_rolled_back_too(app):
+    """What the statements' text can't tell — a SELECT of a function that writes, a raw cursor
+    on the session's connection, a raw pooled connection handed back — the server can: the
+    transaction got an id, so it ends in a real ROLLBACK."""
+    with app.app_context():
+        engine = db.engine
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS rc_probe")
+        conn.exec_driver_sql("CREATE TABLE rc_probe (x int)")
+        conn.exec_driver_sql("CREATE OR REPLACE FUNCTION rc_probe_add(v int) RETURNS int LANGUAGE sql AS "
+                             "$$ INSERT INTO rc_probe VALUES (v) RETURNING x $$")
+
+    def kept(x: int) -> int:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql(f"SELECT count(*) FROM rc_probe WHERE x = {x}").scalar()
+
+    try:
+        with app.app_context():
+            db.session.execute(text("SELECT rc_probe_add(1)"))
+            db.session.rollback()
+            db.session.execute(select(User.id).limit(1))
+            db.session.connection().connection.dbapi_connection.cursor().execute("INSERT INTO rc_probe VALUES (2)")
+            db.session.rollback()
+        raw = engine.raw_connection()
+        raw.cursor().execute("INSERT INTO rc_probe VALUES (3)")
+        raw.close()  # the pool's reset on return
+        assert (kept(1), kept(2), kept(3)) == (0, 0, 0)
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP FUNCTION IF EXISTS rc_probe_add(int)")
+            conn.exec_driver_sql("DROP TABLE IF EXISTS rc_probe")

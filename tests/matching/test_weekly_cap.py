@@ -39,3 +39,17 @@ def test_proposals_count_for_urgent_calls_and_urgent_calls_for_proposals(app, ma
         for act in acts[1:]:
             urgent.send_call(_u(coordinator.id), act.slot, 1, 5)
         assert person.id not in {c.user_id for c in candidates_for(db.session.get(Need, needs[2]))}
+
+
+def test_a_cap_of_nothing_lets_nobody_be_asked(app, make, need):
+    from app.matching.models import Need
+
+    office = make.office()
+    need_id = need(office, make.coordinator(office))
+    make.full_volunteer(office)
+    app.config["MATCHING_WEEKLY_CAP"] = 0
+    try:
+        with app.app_context():
+            assert candidates_for(db.session.get(Need, need_id)) == []
+    finally:
+        app.config["MATCHING_WEEKLY_CAP"] = 3
