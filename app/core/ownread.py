@@ -55,8 +55,8 @@ def _connection():
     return conn
 
 
-# Riders: small uncorrelated scalars (the caches' versions) that every signed-in request reads
-# anyway, read along with the signed-in person's account in the same statement — one round trip
+# Riders: small scalars that every signed-in request reads anyway (the caches' versions; the
+# viewer's own profile state, correlated to the account's row), read along with the signed-in person's account in the same statement — one round trip
 # to the database instead of two. An area registers its rider (at import); the account's read
 # hands the values on (keep_riders) and the area takes its own (take_rider) at its first read in
 # the request. A bump of that version drops it (drop_rider): what was read before a commit of
@@ -66,7 +66,8 @@ NOT_READ = object()  # take_rider's answer when the value did not come along
 
 
 def register_rider(name: str, column: Callable) -> None:
-    """`column()`: a scalar subquery without parameters (built when the account's statement is)."""
+    """`column()`: a scalar subquery without parameters, at most correlated to `users` (built
+    when the account's statement is)."""
     _RIDERS[name] = column
 
 

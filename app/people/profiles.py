@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Role
-from app.core import audit
+from app.core import audit, ownread
 from app.core.personal_data import register_section
 from app.core.templating import weekday_name
 from app.core.timeutil import utcnow
@@ -91,8 +91,6 @@ def shows_complete(user_id: int, signed_in: bool = False) -> bool:
     with their account (an ownread rider, dropped by any change to profiles in this request),
     else on the own connection of app.core.ownread (the latest commit; a page that only reads
     then checks nothing out of the pool)."""
-    from app.core import ownread
-
     if signed_in:
         ridden = ownread.take_rider("profile_complete")
         if ridden is not ownread.NOT_READ:
@@ -109,13 +107,7 @@ def _complete_rider():
             .correlate(users).scalar_subquery())
 
 
-def _register_rider() -> None:
-    from app.core import ownread
-
-    ownread.register_rider("profile_complete", _complete_rider)
-
-
-_register_rider()
+ownread.register_rider("profile_complete", _complete_rider)
 
 
 def _locked(user_id: int) -> VolunteerProfile:
