@@ -28,6 +28,11 @@ on_read = None
 
 _own = threading.local()
 
+try:  # PostgreSQL through psycopg 3: the reads go to libpq directly (app.core.ownread_pg)
+    from app.core import ownread_pg as _libpq
+except ImportError:  # psycopg not installed (SQLite only)
+    _libpq = None
+
 
 def _connection():
     engine = db.engine
@@ -48,6 +53,7 @@ def _connection():
         conn.detach()  # ours for good: not counted in, nor returned to, the pool
         if engine.url.get_backend_name() == "postgresql":
             conn.dbapi_connection.autocommit = True
+            conn.info["ownread_libpq"] = _libpq is not None and _libpq.usable(conn.dbapi_connection)
     except Exception as exc:  # noqa: BLE001 - the caller falls back to the request's connection
         log.warning("no own connection for version reads: %s", exc)
         return None
@@ -127,6 +133,10 @@ def _fetch(sql: str, args, one: bool):
     if on_read is not None:
         on_read(sql)
     try:
+        if _libpq is not None and conn.info.get("ownread_libpq"):
+            rows = _libpq.fetch(conn, sql, args, one)
+            if rows is not _libpq.NOT_HERE:
+                return rows
         cur = conn.cursor()
         try:
             if args is None:

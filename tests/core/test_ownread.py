@@ -187,3 +187,46 @@ def test_the_profile_check_rides_with_the_account(file_app):
         people_cache.bump()
         assert ownread.take_rider("profile_complete") is ownread.NOT_READ
         assert profiles.shows_complete(person.id, signed_in=True) is False
+
+
+def test_placeholders_are_numbered_once_per_name_and_percent_signs_kept():
+    from app.core import ownread_pg
+
+    sql = "SELECT a FROM t WHERE x = %(k)s::VARCHAR AND y LIKE 'a%%' AND z = %(k)s AND w = %(n)s"
+    numbered, names = ownread_pg._to_numbered(sql)
+    assert numbered == b"SELECT a FROM t WHERE x = $1::VARCHAR AND y LIKE 'a%' AND z = $1 AND w = $2"
+    assert names == ("k", "n")
+    assert ownread_pg._to_numbered("SELECT 1 WHERE x IN (__[POSTCOMPILE_ids])") is None
+    assert [ownread_pg._text(v) for v in ("ä", 7, True, False, None)] == ["ä".encode(), b"7", b"t", b"f", None]
+    with pytest.raises(TypeError):
+        ownread_pg._text(1.5)
+
+
+@pytest.mark.skipif(not PG_URL, reason="the libpq way is PostgreSQL's")
+def test_on_postgresql_the_reads_go_through_libpq_and_survive_a_lost_prepared_statement(file_app):
+    from app.accounts.services import _session_user_stmt
+    from app.core import ownread
+
+    make = Builders(file_app)
+    user = make.coordinator(make.office())
+    client = file_app.test_client()
+    Auth(client).login(user)
+    with file_app.app_context():
+        key_hash = db.session.scalar(UserSession.__table__.select().with_only_columns(UserSession.key_hash)
+                                     .where(UserSession.user_id == user.id))
+        expected = dict(db.session.connection().execute(_session_user_stmt(), {"key_hash": key_hash})
+                        .first()._mapping)
+        db.session.rollback()
+        got = ownread.first_row(_session_user_stmt(), {"key_hash": key_hash})
+        conn = ownread._own.conn
+        assert conn.info["ownread_libpq"] and conn.info["ownread_prepared"]  # taken, not fallen back
+        assert {k: (v, type(v)) for k, v in got.items()} == {k: (v, type(v)) for k, v in expected.items()}
+        # the server forgets the prepared statements (a pooler's DISCARD, say): the read still
+        # answers (on the request's connection), and the next one prepares on a new own connection
+        conn.dbapi_connection.execute("DEALLOCATE ALL")
+        again = ownread.row(_session_user_stmt(), {"key_hash": key_hash})
+        assert again is not None and again.id == user.id
+        db.session.rollback()
+        third = ownread.first_row(_session_user_stmt(), {"key_hash": key_hash})
+        assert third is not ownread.UNAVAILABLE and third["id"] == user.id
+        assert ownread._own.conn is not conn

@@ -1,0 +1,99 @@
+"""The own connection's reads (app.core.ownread) on PostgreSQL, straight through libpq.
+
+These reads run on every signed-in request and are one small, fixed SELECT each. psycopg's
+cursor spends about 90 µs of Python per statement around the database's answer (a cursor made
+and closed, the query parsed for placeholders, parameters adapted, the prepared-statement
+bookkeeping, a generator loop around the wait); libpq itself needs about a third of that. Here
+each statement is prepared once per connection under its own name, run with
+`PGconn.exec_prepared` (parameters as text) and its rows loaded by psycopg's own `Transformer`
+(the C loaders the cursor uses), so the values and types are exactly the cursor's.
+
+Only for statements whose parameters are strings, integers, booleans or NULL and whose SQL names
+them `%(name)s`; anything else (and every error) is left to the cursor's way, and an error drops
+the connection as before (`ownread._fetch`)."""
+from __future__ import annotations
+
+import re
+
+from psycopg import pq
+from psycopg.adapt import Transformer
+
+NOT_HERE = object()  # fetch's answer: not for this way, use the cursor
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
+_numbered: dict[str, tuple[bytes, tuple[str, ...]] | None] = {}
+
+
+def usable(dbapi_connection) -> bool:
+    """A psycopg 3 connection with its libpq connection at hand."""
+    return getattr(dbapi_connection, "pgconn", None) is not None and hasattr(dbapi_connection.pgconn, "exec_prepared")
+
+
+def _to_numbered(sql: str) -> tuple[bytes, tuple[str, ...]] | None:
+    """`%(name)s` → `$n` (one number per name, in order of first appearance), `%%` → `%`."""
+    if sql in _numbered:
+        return _numbered[sql]
+    if "POSTCOMPILE" in sql:
+        _numbered[sql] = None
+        return None
+    names: list[str] = []
+
+    def number(match: re.Match) -> str:
+        if match.group(0) == "%%":
+            return "%"
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    out = _numbered[sql] = (_PLACEHOLDER.sub(number, sql).encode(), tuple(names))
+    return out
+
+
+def _text(value) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bool):
+        return b"t" if value else b"f"
+    if isinstance(value, int):
+        return str(value).encode()
+    raise TypeError(type(value))
+
+
+def fetch(conn, sql: str, args, one: bool):
+    """The rows (tuples) of `sql` with `args` (a dict, or None for SQL without parameters) on the
+    pooled connection `conn` (SQLAlchemy's wrapper, autocommit), or NOT_HERE."""
+    if args is None:
+        numbered, names = sql.encode(), ()
+    else:
+        if not isinstance(args, dict):
+            return NOT_HERE
+        found = _to_numbered(sql)
+        if found is None:
+            return NOT_HERE
+        numbered, names = found
+        try:
+            params = [_text(args[name]) for name in names]
+        except (KeyError, TypeError):
+            return NOT_HERE
+    dbapi = conn.dbapi_connection
+    pgconn = dbapi.pgconn
+    prepared: dict[bytes, bytes] = conn.info.setdefault("ownread_prepared", {})
+    name = prepared.get(numbered)
+    if name is None:
+        name = f"wk_own_{len(prepared)}".encode()
+        result = pgconn.prepare(name, numbered)
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise RuntimeError(pgconn.get_error_message())
+        prepared[numbered] = name
+    result = pgconn.exec_prepared(name, params if args is not None else None)
+    if result.status != pq.ExecStatus.TUPLES_OK:
+        raise RuntimeError(pgconn.get_error_message())
+    transformer = conn.info.get("ownread_transformer")
+    if transformer is None:
+        transformer = conn.info["ownread_transformer"] = Transformer(dbapi)
+    transformer.set_pgresult(result)
+    count = result.ntuples
+    return transformer.load_rows(0, min(count, 1) if one else count, tuple)
