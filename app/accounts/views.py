@@ -46,7 +46,7 @@ def load_user(user_id: str) -> User | None:
 def _no_store_when_logged_in(response):
     # A logged-in page must not stay in a shared computer's cache or the back button's history
     # after log-out. Only asked when the session names a user (no load for anonymous visitors).
-    if "_user_id" in session or request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+    if "_user_id" in session or current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")
     return response

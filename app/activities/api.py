@@ -9,6 +9,7 @@ are cached like the public pages (app.activities.cache), carry an ETag (304 on I
 with a JSON body naming them; an unknown or unpublished id 404."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from datetime import datetime
@@ -48,26 +49,58 @@ def _error(status: int, error: str, message: str, fields: dict | None = None):
     return _json(payload, status)
 
 
+# Answers this long or longer are also kept gzip-compressed (compressed once, when the answer is
+# built) and sent so to a client that asks for it (`Accept-Encoding: gzip`, as browsers and HTTP
+# libraries do): the list of 20 activities is ~90 KiB of JSON and ~5 KiB compressed. No personal
+# data and no secret is in an answer, so compression can't leak one (BREACH).
+GZIP_FROM = 1400
+
+
 def _answer(key: str, build):
     """The cached body and ETag for key, built once by build() -> (status, payload)."""
     entry = cache.get(key)
     if entry is None:
         status, payload = build()
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        etag = '"' + hashlib.sha1(body.encode()).hexdigest()[:32] + '"'
-        entry = (status, body, etag)
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        etag = '"' + hashlib.sha1(body).hexdigest()[:32] + '"'
+        packed = gzip.compress(body, compresslevel=6, mtime=0) if status == 200 and len(body) >= GZIP_FROM else None
+        entry = (status, body, etag, packed)
         cache.put(key, entry)
-    status, body, etag = entry
+    status, body, etag, packed = entry
     if status != 200:
         return current_app.response_class(body, status=status, mimetype="application/json")
-    if etag in _if_none_match():
+    compressed = packed is not None and _accepts_gzip()
+    if compressed:  # another representation, so another ETag (RFC 9110 8.8.3)
+        etag = etag[:-1] + '-gz"'
+    if _matches(etag):
         response = current_app.response_class(status=304)
     else:
-        response = current_app.response_class(body, mimetype="application/json")
+        response = current_app.response_class(packed if compressed else body, mimetype="application/json")
+        if compressed:
+            response.headers["Content-Encoding"] = "gzip"
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['API_MAX_AGE']}"
     response.vary.add("Accept-Language")
+    if packed is not None:
+        response.vary.add("Accept-Encoding")
     return response
+
+
+def _accepts_gzip() -> bool:
+    raw = request.headers.get("Accept-Encoding", "")
+    return "gzip" in raw and request.accept_encodings["gzip"] > 0
+
+
+def _matches(etag: str) -> bool:
+    """If-None-Match names this ETag; the other encoding's counts too (a cache that stored the
+    compressed answer may ask with its tag for the plain one: same content)."""
+    tags = _if_none_match()
+    if not tags:
+        return False
+    if "*" in tags:
+        return True
+    plain = etag.replace('-gz"', '"')
+    return plain in tags or plain[:-1] + '-gz"' in tags
 
 
 def _if_none_match() -> set[str]:

@@ -88,6 +88,9 @@ def parse_filters(args: Mapping[str, str], *, api: bool = False) -> tuple[Filter
     nothing. The API also takes per_page."""
     f = Filters()
     errors: dict[str, str] = {}
+    # a plain dict of the first values: a MultiDict's get raises and catches an exception for
+    # every parameter that is not there (ten per request for a list without filters)
+    args = {name: args[name] for name in args}
 
     def bad(name: str, key: str | None = None) -> None:
         errors[name] = str(FILTER_MESSAGES[key or name])

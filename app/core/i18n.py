@@ -14,7 +14,8 @@ def supported() -> list[str]:
 def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    cookie = request.cookies.get(LOCALE_COOKIE)
+    cookies = request.cookies
+    cookie = cookies[LOCALE_COOKIE] if LOCALE_COOKIE in cookies else None  # no KeyError raised and caught
     if cookie in supported():
         return cookie
     from app.core.errors import user_is_loadable

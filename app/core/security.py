@@ -17,17 +17,30 @@ CSP = "; ".join([
 ])
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    # Links carry tokens (reset, confirm): never leak them in a Referer to anyone.
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        # Links carry tokens (reset, confirm): never leak them in a Referer to anyone.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        # Each header unless the view set its own. The names present are taken in one pass:
+        # Werkzeug's `setdefault` (and `in`, `get`) raises and catches an exception for every
+        # header that is missing — five per answer here, on every request.
+        headers = response.headers
+        present = {name.lower() for name, _value in headers.items()}
+        wanted = SECURITY_HEADERS
         if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            wanted += (("Strict-Transport-Security", "max-age=31536000"),)
+        for name, value in wanted:
+            if name.lower() not in present:
+                headers.add(name, value)
         return response
 
 
@@ -111,7 +124,8 @@ def register_session_cache(app: Flask) -> None:
         def open_session(self, app, request):
             if not app.secret_key:
                 return None
-            val = request.cookies.get(self.get_cookie_name(app))
+            cookies, name = request.cookies, self.get_cookie_name(app)
+            val = cookies[name] if name in cookies else None  # no KeyError raised and caught
             if not val:
                 return self.session_class()
             max_age = int(app.permanent_session_lifetime.total_seconds())

@@ -63,6 +63,40 @@ def test_etag_and_304(client, make, app):
     assert after.status_code == 200 and after.get_json()["data"]["title"] == "Neuer Titel"
 
 
+def test_gzip_when_asked_for_with_its_own_etag(client, make, app):
+    import gzip
+    import json
+
+    office = make.office()
+    for i in range(6):
+        make.activity(office, title=f"Kurs {i}", dates=3, roles=(("Tutor", 3), ("Helfer", 1)))
+    plain = client.get("/api/v1/activities")
+    assert "Content-Encoding" not in plain.headers and len(plain.data) > 1400
+    assert "Accept-Encoding" in plain.headers["Vary"] and "Accept-Language" in plain.headers["Vary"]
+    packed = client.get("/api/v1/activities", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.headers["Content-Encoding"] == "gzip" and len(packed.data) < len(plain.data) / 3
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+    assert packed.headers["ETag"] != plain.headers["ETag"] and packed.headers["ETag"].endswith('-gz"')
+    # a 304 for either tag, in either encoding; gzip;q=0 is a no
+    for tag in (packed.headers["ETag"], plain.headers["ETag"]):
+        assert client.get("/api/v1/activities", headers={"If-None-Match": tag, "Accept-Encoding": "gzip"}).status_code == 304
+        assert client.get("/api/v1/activities", headers={"If-None-Match": tag}).status_code == 304
+    refused = client.get("/api/v1/activities", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.data == plain.data
+    # small answers and errors are never compressed
+    small = client.get("/api/v1/activities?kind=theatre", headers={"Accept-Encoding": "gzip"})
+    assert small.status_code == 200 and "Content-Encoding" not in small.headers
+    bad = client.get("/api/v1/activities?page=x", headers={"Accept-Encoding": "gzip"})
+    assert bad.status_code == 400 and "Content-Encoding" not in bad.headers and bad.get_json()["error"]
+    # a change is in the compressed answer at once too
+    with app.app_context():
+        first = db.session.scalars(db.select(Activity).order_by(Activity.id)).first()
+        first.title = "Neuer Titel"
+        db.session.commit()
+    again = client.get("/api/v1/activities", headers={"Accept-Encoding": "gzip"})
+    assert "Neuer Titel" in gzip.decompress(again.data).decode()
+
+
 def test_bad_parameters_are_400_json(client, make):
     make.activity(make.office())
     for query in ("kind=zauberei", "page=0", "page=abc", "per_page=1000", "per_page=0", "from=morgen",
