@@ -69,10 +69,13 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     limiter.init_app(app)
     cache.init_app(app)
 
-    from app.core.i18n import select_locale, select_timezone
+    from app.core.i18n import select_timezone, selected_locale
 
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.init_app(app, locale_selector=selected_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
+    from app.core.security import remember_session_identifiers
+
+    remember_session_identifiers(login_manager)
 
     # Import every model so metadata (and Alembic autogenerate) sees all tables.
     from app import models  # noqa: F401

@@ -80,9 +80,8 @@ def _answer(key: str, build):
             response.headers["Content-Encoding"] = "gzip"
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['API_MAX_AGE']}"
-    response.vary.add("Accept-Language")
-    if packed is not None:
-        response.vary.add("Accept-Encoding")
+    # set, not parsed and added to (nothing has set Vary yet; a later hook may add to it)
+    response.headers["Vary"] = "Accept-Language, Accept-Encoding" if packed is not None else "Accept-Language"
     return response
 
 

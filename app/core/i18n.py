@@ -1,6 +1,8 @@
 """Language and time zone of a request: the user's stored choice, a cookie, then the browser."""
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 
@@ -25,6 +27,19 @@ def select_locale() -> str:
     if user_is_loadable() and current_user.is_authenticated and current_user.locale in supported():
         return current_user.locale
     return request.accept_languages.best_match(supported()) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@functools.lru_cache(maxsize=16)
+def _locale(code: str):
+    from babel import Locale
+
+    return Locale.parse(code)
+
+
+def selected_locale():
+    """Flask-Babel's locale selector: select_locale() as a Babel Locale, one per code for the
+    process (Flask-Babel takes a Locale as it is; from a string it parses a new one per request)."""
+    return _locale(select_locale())
 
 
 def select_timezone() -> str:

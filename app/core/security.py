@@ -149,3 +149,29 @@ def register_session_cache(app: Flask) -> None:
 
     if type(app.session_interface) is SecureCookieSessionInterface:  # not if another one was chosen
         app.session_interface = CachedCookieSessions()
+
+
+# ---------------------------------------------------------------- Flask-Login's session mark
+def remember_session_identifiers(login_manager, size: int = 4096) -> None:
+    """Flask-Login's "session protection" hashes the visitor's address and browser (SHA-512) on
+    every request, signed in or not, to compare with the mark its session got at log-in. The
+    same inputs give the same hash: kept here per (forwarded-for, address, user agent), computed
+    by Flask-Login's own function the first time, so the mark is exactly its."""
+    from collections import OrderedDict
+
+    from flask import request
+    from flask_login.utils import _create_identifier
+
+    known: OrderedDict[tuple, str] = OrderedDict()
+
+    def identifier() -> str:
+        environ = request.environ
+        key = (environ.get("HTTP_X_FORWARDED_FOR"), environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT"))
+        value = known.get(key)
+        if value is None:
+            value = known[key] = _create_identifier()
+            if len(known) > size:
+                known.popitem(last=False)
+        return value
+
+    login_manager._session_identifier_generator = identifier
