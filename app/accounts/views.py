@@ -221,9 +221,28 @@ def reset_password(token: str):
 
 
 # ---------------------------------------------------------------- own account
+_HOME_KEYS: list = []
+
+
+def register_home_key(fn) -> None:
+    """`fn()` -> a tuple that changes whenever what the area shows on a volunteer's overview
+    changes (its cache versions). With none registered the overview is made anew every time."""
+    if fn not in _HOME_KEYS:
+        _HOME_KEYS.append(fn)
+
+
 @bp.get("/home")
 @login_required
 def dashboard():
+    if current_user.role == Role.VOLUNTEER and _HOME_KEYS:
+        # A volunteer's overview is kept for them (app.core.viewerpages) while nothing it shows
+        # changes — the areas that put something on it say what (`register_home_key`: the
+        # activities give their version and the people's, which cover the name, the profile and
+        # the next dates with their states) — and by the clock: until the first date shown ends.
+        from app.core import viewerpages
+
+        key = tuple(part for fn in _HOME_KEYS for part in fn())
+        return viewerpages.kept(("home", *key), lambda: render_template("accounts/dashboard.html", offices=[]))
     offices = current_user.offices if current_user.role == Role.COORDINATOR else []
     return render_template("accounts/dashboard.html", offices=offices)
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Role as AccountRole
+from app.accounts.views import register_home_key
 from app.activities import bp, calendar, forme, mine
 from app.activities import signup as services
 from app.activities.texts import when_text
@@ -59,13 +60,27 @@ def mine_page():
                            offer_token=services.offer_link_token, SignupState=SignupState)
 
 
+def _home_key() -> tuple:
+    from app.activities import cache
+
+    return cache.versions()  # the activities' version and the people's
+
+
+register_home_key(_home_key)
+
+
 @bp.app_context_processor
 def _my_activities_helpers():
     def next_activity_dates(n: int = 3):
         """The person's next dates for the overview's box (one statement)."""
         if not current_user.is_authenticated:
             return []
-        return mine.next_dates(current_user.id, n)
+        dates = mine.next_dates(current_user.id, n)
+        if dates:  # the box changes by the clock when the first of these ends (a kept /home)
+            from app.core import viewerpages
+
+            viewerpages.valid_until(min(d.ends_at for d in dates))
+        return dates
 
     def calendar_feed_url():
         """The feed address if the person has one (one statement), for the profile page."""

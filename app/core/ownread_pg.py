@@ -8,12 +8,14 @@ each statement is prepared once per connection under its own name, run with
 `PGconn.exec_prepared` (parameters as text) and its rows loaded by psycopg's own `Transformer`
 (the C loaders the cursor uses), so the values and types are exactly the cursor's.
 
-Only for statements whose parameters are strings, integers, booleans or NULL and whose SQL names
+Only for statements whose parameters are strings, integers, booleans, dates, naive datetimes
+(SQLAlchemy casts each parameter to its type in the SQL) or NULL and whose SQL names
 them `%(name)s`; anything else (and every error) is left to the cursor's way, and an error drops
 the connection as before (`ownread._fetch`)."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from psycopg import pq
 from psycopg.adapt import Transformer
@@ -59,6 +61,12 @@ def _text(value) -> bytes | None:
         return b"t" if value else b"f"
     if isinstance(value, int):
         return str(value).encode()
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:  # psycopg would send a timestamptz: leave it to the cursor
+            raise TypeError("aware datetime")
+        return value.isoformat().encode()  # the SQL casts it (SQLAlchemy renders the bind's type)
+    if isinstance(value, date):
+        return value.isoformat().encode()
     raise TypeError(type(value))
 
 

@@ -9,6 +9,9 @@ deadline passed, a date begun). Here the key is completed with who is looking (a
 confirmed or not), the language and the exact URL; under it the page's bytes are kept, split
 where the CSRF token goes, and every answer gets the session's own token put in.
 
+A page that changes by the clock alone at a known moment says so while it is made
+(`valid_until`) and is kept until then at most.
+
 Never kept: anything but a plain 200 HTML answer to a GET, a page with a message waiting in the
 session (it is shown once), a page whose making set a cookie. Entries live in this process only
 (personal pages never go to a shared cache), at most `VIEWER_PAGE_SECONDS` (0 switches this
@@ -16,14 +19,16 @@ off) and `VIEWER_PAGE_ENTRIES` of them, the oldest going first (app.core.localca
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Callable, Hashable
 
-from flask import Response, current_app, g, request, session
+from flask import Response, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.core.localcache import LocalEntries
+from app.core.timeutil import utcnow
 
 # What the page is made with in place of the session's CSRF token: random per process (so no
 # one's data can contain it), letters and digits only (so no escaping changes it).
@@ -34,6 +39,17 @@ _kept = LocalEntries("viewer_pages")
 
 def _field() -> str:
     return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
+def valid_until(moment: datetime) -> None:
+    """While a page is made: what it shows changes by the clock at `moment` (UTC, naive, as the
+    database keeps it) — e.g. the first of the dates shown ends. The page is kept until then at
+    most (the earliest moment named while it was made)."""
+    if not has_request_context():
+        return
+    earliest = g.get("_viewer_page_until")
+    if earliest is None or moment < earliest:
+        g._viewer_page_until = moment
 
 
 def kept(key: tuple[Hashable, ...], build: Callable[[], Response]) -> Response:
@@ -48,6 +64,7 @@ def kept(key: tuple[Hashable, ...], build: Callable[[], Response]) -> Response:
     hit = _kept.get(full_key)
     if hit is None:
         field = _field()
+        g.pop("_viewer_page_until", None)
         own = g.pop(field, None)
         setattr(g, field, _TOKEN)  # generate_csrf() answers this while the page is made
         try:
@@ -64,7 +81,11 @@ def kept(key: tuple[Hashable, ...], build: Callable[[], Response]) -> Response:
             return response
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
         hit = (tuple(response.get_data().split(_TOKEN_B)), headers)
-        _kept.put(full_key, hit, seconds, int(current_app.config.get("VIEWER_PAGE_ENTRIES", 200)))
+        until = g.pop("_viewer_page_until", None)
+        if until is not None:
+            seconds = min(seconds, (until - utcnow()).total_seconds())
+        if seconds > 0:
+            _kept.put(full_key, hit, seconds, int(current_app.config.get("VIEWER_PAGE_ENTRIES", 200)))
     parts, headers = hit
     body = parts[0] if len(parts) == 1 else generate_csrf().encode().join(parts)
     return current_app.response_class(body, headers=headers)

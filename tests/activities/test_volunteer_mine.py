@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from app.activities import mine
 from app.activities import signup as svc
 from app.activities.models import ActivityDate, Signup, SignupState, Slot
 from app.core.timeutil import utcnow
@@ -109,9 +110,11 @@ def test_home_shows_the_next_three_dates(app, client, make, auth):
     html = client.get("/home").get_data(as_text=True)
     assert "Meine nächsten Termine" in html
     assert "Termin 0" in html and "Termin 2" in html and "Termin 3" not in html
-    statements = count_statements(app, client, "/home")
+    assert count_statements(app, client, "/home") == 1  # kept: the account's read alone
     make.activity(office, title="Noch einer", days_ahead=1)
-    assert count_statements(app, client, "/home") == statements
+    built = count_statements(app, client, "/home")  # made anew after a change
+    sign_up(app, me, make.activity(office, title="Und noch einer", days_ahead=1).slot)
+    assert count_statements(app, client, "/home") == built <= 3
 
 
 def test_home_box_shows_what_my_activities_shows(app, client, make, auth):
@@ -170,3 +173,48 @@ def test_cancel_from_my_activities_comes_back_here(app, client, make, auth):
         assert db.session.get(Signup, waiting).state == SignupState.OFFERED
     html = client.get("/my/activities").get_data(as_text=True)
     assert "Brückenfest" not in html.split('id="past"')[0]
+
+
+def test_home_is_kept_for_the_volunteer_until_something_shown_changes(app, client, make, auth, monkeypatch):
+    """The overview is made once (app.core.viewerpages) and made anew when a date of theirs
+    changes, when they sign up, when their name changes — and when the first date shown ends."""
+    import time as _time
+
+    from app.accounts.models import User
+
+    office = make.office()
+    me = make.full_volunteer(office, name="Amina Haddad")
+    # a date that began an hour ago and ends in four seconds, and a later one
+    ends = utcnow() + timedelta(seconds=4)
+    soon = make.activity(office, title="Gleich vorbei", dates=[ends - timedelta(hours=1)], hours=1)
+    later = make.activity(office, title="Nächste Woche", days_ahead=7)
+    make.signups(soon.slot, me)  # (begun: the builder, not the sign-up rules)
+    auth.login(me)
+    made = []
+    real = mine.next_dates
+    monkeypatch.setattr(mine, "next_dates", lambda *a, **k: made.append(1) or real(*a, **k))
+    html = client.get("/home").get_data(as_text=True)
+    assert "Gleich vorbei" in html and "Nächste Woche" not in html and len(made) == 1
+    assert "Gleich vorbei" in client.get("/home").get_data(as_text=True) and len(made) == 1  # kept
+    sign_up(app, me, later.slot)  # a sign-up (here through the service, as another process would)
+    html = client.get("/home").get_data(as_text=True)
+    assert "Nächste Woche" in html and len(made) == 2
+    with app.app_context():
+        db.session.get(User, me.id).name = "Amina Yılmaz"
+        db.session.commit()
+    assert "Hallo Amina Yılmaz" in client.get("/home").get_data(as_text=True) and len(made) == 3
+    _time.sleep(max(0.0, (ends - utcnow()).total_seconds()) + 0.2)  # the first date ends: nothing committed, the clock alone changes the box
+    html = client.get("/home").get_data(as_text=True)
+    assert "Gleich vorbei" not in html and "Nächste Woche" in html and len(made) == 4
+
+
+def test_home_of_staff_is_made_every_time(app, client, make, auth, monkeypatch):
+    from app.offices.models import Office
+
+    office = make.office(name="Büro Hörde")
+    auth.login(make.coordinator(office))
+    assert "Büro Hörde" in client.get("/home").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Office, office.id).name = "Büro Hörde-Mitte"
+        db.session.commit()
+    assert "Büro Hörde-Mitte" in client.get("/home").get_data(as_text=True)

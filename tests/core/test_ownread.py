@@ -197,9 +197,13 @@ def test_placeholders_are_numbered_once_per_name_and_percent_signs_kept():
     assert numbered == b"SELECT a FROM t WHERE x = $1::VARCHAR AND y LIKE 'a%' AND z = $1 AND w = $2"
     assert names == ("k", "n")
     assert ownread_pg._to_numbered("SELECT 1 WHERE x IN (__[POSTCOMPILE_ids])") is None
-    assert [ownread_pg._text(v) for v in ("ä", 7, True, False, None)] == ["ä".encode(), b"7", b"t", b"f", None]
-    with pytest.raises(TypeError):
-        ownread_pg._text(1.5)
+    from datetime import date, datetime, timezone
+
+    assert [ownread_pg._text(v) for v in ("ä", 7, True, False, None, date(2026, 12, 7), datetime(2026, 12, 7, 9, 5, 1, 7))] \
+        == ["ä".encode(), b"7", b"t", b"f", None, b"2026-12-07", b"2026-12-07T09:05:01.000007"]
+    for other in (1.5, datetime(2026, 12, 7, tzinfo=timezone.utc)):  # left to the cursor
+        with pytest.raises(TypeError):
+            ownread_pg._text(other)
 
 
 @pytest.mark.skipif(not PG_URL, reason="the libpq way is PostgreSQL's")
