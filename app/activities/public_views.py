@@ -110,6 +110,12 @@ def _render_index(csrf_token=None):
 def index():
     if anonymous_cacheable():
         return _cached_page("list", _render_index)
+    if current_user.is_authenticated:
+        # the list is everybody's (kept per version above); the page around it is the viewer's:
+        # kept for them under the same versions (app.core.viewerpages; the people's for the name)
+        from app.core import viewerpages
+
+        return viewerpages.kept(("list", *cache.versions()), _render_index)
     return _render_index()
 
 

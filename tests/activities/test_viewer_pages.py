@@ -146,3 +146,27 @@ def test_kept_attendance_screen_follows_a_mark_and_the_start_of_the_date(app, cl
     monkeypatch.setattr(manage_views, "utcnow", lambda: later)
     monkeypatch.setattr(att_views, "utcnow", lambda: later)
     assert _html(client, path) != before  # made anew once the date has begun
+
+
+def test_kept_list_for_a_signed_in_person_follows_new_activities_and_their_name(app, client, auth, make):
+    from app.accounts.models import User
+
+    office = make.office()
+    make.activity(office, title="Sprachcafé Hörde")
+    me = make.full_volunteer(office, name="Amina Haddad")
+    auth.login(me)
+    first = _html(client, "/activities/")
+    assert "Sprachcafé Hörde" in first
+    assert count_statements(app, client, "/activities/") == 1  # kept: the account with the versions
+    make.activity(office, title="Theater am Hafen")
+    assert "Theater am Hafen" in _html(client, "/activities/")
+    with app.app_context():
+        db.session.get(User, me.id).locale = "en"
+        db.session.get(User, me.id).name = "Amina Yılmaz"
+        db.session.commit()
+    html = _html(client, "/activities/")
+    assert 'lang="en"' in html and "Amina Yılmaz" in _html(client, "/account")
+    # the log-out form of the kept page carries this session's own token, and it works
+    token = csrf_from(html)
+    assert client.post("/logout", data={"csrf_token": token}).status_code in (302, 303)
+    assert client.get("/home").status_code == 302
