@@ -53,21 +53,21 @@ def _contact_rule() -> str:
     return "all" if svc.is_staff(current_user) else "consent"
 
 
-# A <button> in a form submits it (no type needed); the chosen one is the one pressed (the CSS
+# The whole list is one form (one CSRF token, one address: `attendance_marks`); a <button>
+# submits it with its own name and value only ("<sign-up id>:<mark>"), so a tap still saves
+# one person's mark and comes back to their row. The chosen one is the one pressed (the CSS
 # marks it): 300 rows of three buttons, so every attribute counts in the page's weight.
-_BUTTON = '<button name="attendance" value="{value}" aria-pressed="{pressed}">{label}</button>'
+_BUTTON = '<button name="mark" value="\x00:{value}" aria-pressed="{pressed}">{label}</button>'
 
 
-CSRF_PLACEHOLDER = "\x1e-csrf-token-\x1e"
 
 
-def _rows_html(rows, activity_id: int, slot_id: int, errors: dict, csrf: str | None = None) -> Markup:
+def _rows_html(rows, activity_id: int, slot_id: int, errors: dict) -> Markup:
     """The confirmed people's rows (sheets.screen_rows), one f-string each with everything that is
     the same for every row worked out once: 300 rows stay cheap, and light (every mark loads the
     list again, often on a phone at the door). The time given is corrected on a page of its own,
-    linked from the row of each person present. `csrf`: the token to put in the forms (this
-    session's by default; the placeholder for the cached rows)."""
-    csrf = generate_csrf() if csrf is None else csrf
+    linked from the row of each person present. The rows go inside the list's one form
+    (screen.html): nothing in them is per session."""
     base = url_for("activities.attendance_mark", activity_id=activity_id, slot_id=slot_id, signup_id=0)[:-2]
     labels = {a: escape(a.label) for a in Attendance}
     buttons_for = {state: "".join(_BUTTON.format(value=a.value, label=labels[a],
@@ -75,7 +75,6 @@ def _rows_html(rows, activity_id: int, slot_id: int, errors: dict, csrf: str | N
                    for state in (None, *(a.value for a in Attendance))}
     present = Attendance.PRESENT.value
     l_given, l_correct = _("minutes"), escape(_("Correct the time"))
-    hidden = f'<input type="hidden" name="csrf_token" value="{csrf}">'
     walk_in, over = escape(_("added on the spot")), escape(_("over capacity"))
     out = []
     for sid, _user_id, name, attendance, minutes, reason, given, is_walk_in, is_over in rows:
@@ -95,7 +94,7 @@ def _rows_html(rows, activity_id: int, slot_id: int, errors: dict, csrf: str | N
         error = f'<p class="error" role="alert">{escape(general)}</p>' if general else ""
         out.append(
             f'<li class="att-row" id="a{sid}"><div class="att-name"><strong>{escape(name)}</strong>{badges}</div>'
-            f'<form method="post" action="{url}" class="att-buttons">{hidden}{buttons_for[attendance]}</form>'
+            f'<div class="att-buttons">{buttons_for[attendance].replace(chr(0), str(sid))}</div>'
             f'{error}</li>')
     return Markup("".join(out))
 
@@ -115,12 +114,12 @@ def _screen_rows(slot) -> tuple:
 
     def build() -> tuple:
         rows = sheets.screen_rows(slot.id)
-        html = str(_rows_html(rows, slot.activity_id, slot.id, {}, csrf=CSRF_PLACEHOLDER))
+        html = str(_rows_html(rows, slot.activity_id, slot.id, {}))
         present = sum(1 for r in rows if r[3] == Attendance.PRESENT.value)
         marked = sum(1 for r in rows if r[3] is not None)
-        # kept as UTF-8, split where each request's token goes (app.core.splice)
+        # kept as UTF-8 (app.core.splice)
         return (len(rows), present, marked, sum(r[6] for r in rows), frozenset(r[1] for r in rows),
-                splice.encoded(html, CSRF_PLACEHOLDER))
+                splice.encoded(html))
 
     return cache.fragment("attendance", slot.id, build=build)
 
@@ -136,12 +135,12 @@ def _screen(slot, errors: dict | None = None, status: int = 200):
     parts = None
     if errors:  # a form with a message at its field: rendered for this answer only
         rows = sheets.screen_rows(slot.id)
-        rows_html = _rows_html(rows, activity.id, slot.id, errors, csrf=csrf)
+        rows_html = _rows_html(rows, activity.id, slot.id, errors)
         count, present = len(rows), sum(1 for r in rows if r[3] == Attendance.PRESENT.value)
         marked, minutes, on_list = sum(1 for r in rows if r[3] is not None), sum(r[6] for r in rows), {r[1] for r in rows}
     else:
         count, present, marked, minutes, on_list, parts = _screen_rows(slot)
-        rows_html = splice.marker(0)  # the cached rows go in as bytes, with this session's token
+        rows_html = splice.marker(0)  # the cached rows go in as bytes
     page = render_template(
         "activities/attendance/screen.html", slot=slot, activity=activity, role=slot.role, date=slot.date,
         rows_html=rows_html, count=count, present=present, marked=marked,
@@ -178,14 +177,30 @@ def attendance(activity_id: int, slot_id: int):
     return kept_slot_page("attendance", place, lambda: _screen(_slot_or_404(activity_id, slot_id)))
 
 
+@bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance")
+@manager_required
+def attendance_marks(activity_id: int, slot_id: int):
+    """A tap in the list: `mark` = "<sign-up id>:<present|absent|excused>" (the list's one form)."""
+    raw, sep, value = (request.form.get("mark") or "").partition(":")
+    if not (sep and raw.isascii() and raw.isdigit() and 0 < len(raw) < 12):
+        slot = _slot_or_404(activity_id, slot_id)
+        return _screen(slot, {"list": {None: _("Please tap one of the buttons next to a name.")}}, 400)
+    return _mark(activity_id, slot_id, int(raw), value)
+
+
 @bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/<int:signup_id>")
 @manager_required
 def attendance_mark(activity_id: int, slot_id: int, signup_id: int):
+    """One person's mark (`attendance` = present|absent|excused), for a form of its own."""
+    return _mark(activity_id, slot_id, signup_id, request.form.get("attendance", ""))
+
+
+def _mark(activity_id: int, slot_id: int, signup_id: int, value: str):
     slot = _slot_or_404(activity_id, slot_id)
     if not _csrf_ok():
         return _expired(slot, signup_id, "attendance")
     try:
-        att.mark(current_user, signup_id, request.form.get("attendance", ""), date_id=slot.date_id, slot_id=slot.id)
+        att.mark(current_user, signup_id, value, date_id=slot.date_id, slot_id=slot.id)
     except SignupError as exc:
         db.session.rollback()
         if exc.code == "not_found":

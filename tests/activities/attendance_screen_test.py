@@ -28,7 +28,7 @@ def test_mark_present_absent_excused_and_come_back_to_the_row(app, client, auth,
     auth.login(make.coordinator(office))
     page = client.get(_url(act)).get_data(as_text=True)
     assert f'id="a{sid}"' in page and v.name in page
-    assert page.count('name="attendance"') == 3
+    assert page.count(f'name="mark" value="{sid}:') == 3
     token = csrf_from(page)
     for value in ("present", "absent", "excused"):
         r = client.post(_url(act, f"/{sid}"), data={"csrf_token": token, "attendance": value})
@@ -36,7 +36,7 @@ def test_mark_present_absent_excused_and_come_back_to_the_row(app, client, auth,
         with app.app_context():
             assert db.session.get(Signup, sid).attendance == Attendance(value)
     page = client.get(_url(act)).get_data(as_text=True)
-    assert 'value="excused" aria-pressed="true"' in page
+    assert f'value="{sid}:excused" aria-pressed="true"' in page
     with app.app_context():
         assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "attendance.marked")) is not None
     # a bad value and an expired form: a message at the row, nothing stored, never a 500
@@ -46,6 +46,37 @@ def test_mark_present_absent_excused_and_come_back_to_the_row(app, client, auth,
     assert r.status_code == 400
     with app.app_context():
         assert db.session.get(Signup, sid).attendance == Attendance.EXCUSED
+
+
+def test_a_tap_in_the_list_saves_that_one_mark(app, client, auth, make):
+    """The list is one form; the tapped button sends "<sign-up>:<mark>" (the browser sends only
+    the pressed button's value) and the answer comes back to that row."""
+    office = make.office()
+    act = make.activity(office, days_ahead=-1, roles=(("Tutor", 5),))
+    other_act = make.activity(office, days_ahead=-1)
+    a, b = make.full_volunteer(office), make.full_volunteer(office)
+    sa, sb = make.signups(act.slot, a, b)
+    (foreign,) = make.signups(other_act.slot, make.full_volunteer(office))
+    auth.login(make.coordinator(office))
+    page = client.get(_url(act)).get_data(as_text=True)
+    assert f'<form method="post" action="{_url(act)}">' in page
+    token = csrf_from(page)
+    r = client.post(_url(act), data={"csrf_token": token, "mark": f"{sb}:present"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/attendance#a{sb}")
+    with app.app_context():
+        assert db.session.get(Signup, sb).attendance == Attendance.PRESENT
+        assert db.session.get(Signup, sa).attendance is None
+    # forged or broken values: a message, nothing stored, never a 500; another slot's sign-up 404
+    for bad in ("", "x:present", f"{sa}", "1" * 20 + ":present"):
+        r = client.post(_url(act), data={"csrf_token": token, "mark": bad})
+        assert r.status_code in (400, 404), bad
+    assert "Bitte tippen Sie" in client.post(_url(act), data={"csrf_token": token, "mark": "x"}).get_data(as_text=True)
+    r = client.post(_url(act), data={"csrf_token": token, "mark": f"{sa}:maybe"})
+    assert r.status_code == 400 and "Bitte wählen Sie" in r.get_data(as_text=True)
+    assert client.post(_url(act), data={"csrf_token": token, "mark": f"{foreign}:present"}).status_code in (400, 404)
+    assert client.post(_url(act), data={"mark": f"{sa}:present"}).status_code == 400  # expired form
+    with app.app_context():
+        assert db.session.get(Signup, sa).attendance is None and db.session.get(Signup, foreign).attendance is None
 
 
 def test_minutes_correction_needs_a_reason_when_longer(app, client, auth, make):
