@@ -93,7 +93,7 @@ def _rows_html(rows, activity_id: int, slot_id: int, errors: dict) -> Markup:
         general = (err.get("attendance") or err.get(None)) if err else None
         error = f'<p class="error" role="alert">{escape(general)}</p>' if general else ""
         out.append(
-            f'<li class="att-row" id="a{sid}"><div class="att-name"><strong>{escape(name)}</strong>{badges}</div>'
+            f'<li id="a{sid}"><div><strong>{escape(name)}</strong>{badges}</div>'
             f'<div class="att-buttons">{buttons_for[attendance].replace(chr(0), str(sid))}</div>'
             f'{error}</li>')
     return Markup("".join(out))
