@@ -64,7 +64,7 @@ def _answer(key: str, build):
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         etag = '"' + hashlib.sha1(body).hexdigest()[:32] + '"'
         packed = gzip.compress(body, compresslevel=6, mtime=0) if status == 200 and len(body) >= GZIP_FROM else None
-        entry = (status, body, etag, packed)
+        entry = (status, body, etag, packed)  # ("api2:": the shape of entries before gzip was 3 long)
         cache.put(key, entry)
     status, body, etag, packed = entry
     if status != 200:
@@ -86,20 +86,16 @@ def _answer(key: str, build):
 
 
 def _accepts_gzip() -> bool:
-    raw = request.headers.get("Accept-Encoding", "")
-    return "gzip" in raw and request.accept_encodings["gzip"] > 0
+    raw = request.environ.get("HTTP_ACCEPT_ENCODING", "")
+    return "gzip" in raw.lower() and request.accept_encodings["gzip"] > 0
 
 
 def _matches(etag: str) -> bool:
-    """If-None-Match names this ETag; the other encoding's counts too (a cache that stored the
-    compressed answer may ask with its tag for the plain one: same content)."""
+    """If-None-Match names the ETag of the representation this request gets (a 304 carries
+    that tag, so a cache freshens the answer it holds; one holding the other encoding gets a
+    200 of this one)."""
     tags = _if_none_match()
-    if not tags:
-        return False
-    if "*" in tags:
-        return True
-    plain = etag.replace('-gz"', '"')
-    return plain in tags or plain[:-1] + '-gz"' in tags
+    return bool(tags) and ("*" in tags or etag in tags)
 
 
 def _if_none_match() -> set[str]:
@@ -166,7 +162,7 @@ def activities():
         errors.update({name: "unknown parameter" for name in unknown[:10]})
     if errors:
         return _error(400, "bad_request", "Some parameters are not valid.", errors)
-    key = f"api:{cache.current_version()}:{_locale()}:list:{request.query_string.decode('latin-1')}"
+    key = f"api2:{cache.current_version()}:{_locale()}:list:{request.query_string.decode('latin-1')}"
     return _answer(key, lambda: (200, _list_payload(filters)))
 
 
@@ -195,7 +191,7 @@ def _list_payload(filters: catalogue.Filters) -> dict[str, Any]:
 
 @bp.get("/activities/<int:activity_id>")
 def activity(activity_id: int):
-    key = f"api:{cache.current_version()}:{_locale()}:one:{activity_id}"
+    key = f"api2:{cache.current_version()}:{_locale()}:one:{activity_id}"
 
     def build():
         page = catalogue.activity_page(activity_id, locale=_locale())

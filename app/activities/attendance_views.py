@@ -93,8 +93,9 @@ def _rows_html(rows, activity_id: int, slot_id: int, errors: dict) -> Markup:
         general = (err.get("attendance") or err.get(None)) if err else None
         error = f'<p class="error" role="alert">{escape(general)}</p>' if general else ""
         out.append(
-            f'<li id="a{sid}"><div><strong>{escape(name)}</strong>{badges}</div>'
-            f'<div class="att-buttons">{buttons_for[attendance].replace(chr(0), str(sid))}</div>'
+            f'<li id="a{sid}"><div><strong id="n{sid}">{escape(name)}</strong>{badges}</div>'
+            f'<div class="att-buttons" role="group" aria-labelledby="n{sid}">'
+            f'{buttons_for[attendance].replace(chr(0), str(sid))}</div>'
             f'{error}</li>')
     return Markup("".join(out))
 
@@ -181,11 +182,14 @@ def attendance(activity_id: int, slot_id: int):
 @manager_required
 def attendance_marks(activity_id: int, slot_id: int):
     """A tap in the list: `mark` = "<sign-up id>:<present|absent|excused>" (the list's one form)."""
+    from app.core.urls import form_id
+
     raw, sep, value = (request.form.get("mark") or "").partition(":")
-    if not (sep and raw.isascii() and raw.isdigit() and 0 < len(raw) < 12):
+    signup_id = form_id(raw) if sep else None  # a number a database integer holds, else None
+    if signup_id is None or value not in {a.value for a in Attendance}:  # a tap never clears a mark
         slot = _slot_or_404(activity_id, slot_id)
         return _screen(slot, {"list": {None: _("Please tap one of the buttons next to a name.")}}, 400)
-    return _mark(activity_id, slot_id, int(raw), value)
+    return _mark(activity_id, slot_id, signup_id, value)
 
 
 @bp.post(f"{PREFIX}/slots/<int:slot_id>/attendance/<int:signup_id>")

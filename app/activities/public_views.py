@@ -6,7 +6,7 @@ each visitor gets their own token put in. Logged-in visitors (and anyone with a 
 in the session) always get a page rendered for them."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -86,16 +86,23 @@ def _filter_options():
 def _index_body() -> Markup:
     """The list itself, the same for every visitor: rendered once per version, locale and
     query in this process (signed-in visitors get it too; only the page around it is theirs)."""
-    key = f"act:{cache.current_version()}:listbody:{_locale()}:{request.full_path}"
-    body = cache.get(key)
-    if body is None:
+    key = f"act:{cache.current_version()}:listbody2:{_locale()}:{request.full_path}"
+    entry = cache.get(key)
+    if entry is None:
         filters, errors = catalogue.parse_filters(request.args)
         result = catalogue.activity_list(filters)
         offices, districts, languages = _filter_options()
         body = Markup(render_template(
             "activities/public/_index_body.html", result=result, filters=filters, errors=errors, offices=offices,
             districts=districts, languages=languages, kinds=list(ActivityType), page_args=filters.query_args()))
-        cache.put(key, body)
+        entry = (body, utcnow())
+        cache.put(key, entry)
+    body, made_at = entry
+    # what changes by the clock alone (a date begun) shows once the body is made anew: a page kept
+    # around it for a signed-in person (app.core.viewerpages) is kept no longer than the body
+    from app.core import viewerpages
+
+    viewerpages.valid_until(made_at + timedelta(seconds=current_app.config["ACTIVITY_CACHE_SECONDS"]))
     return body
 
 

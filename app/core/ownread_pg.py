@@ -8,9 +8,9 @@ each statement is prepared once per connection under its own name, run with
 `PGconn.exec_prepared` (parameters as text) and its rows loaded by psycopg's own `Transformer`
 (the C loaders the cursor uses), so the values and types are exactly the cursor's.
 
-Only for statements whose parameters are strings, integers, booleans, dates, naive datetimes
-(SQLAlchemy casts each parameter to its type in the SQL) or NULL and whose SQL names
-them `%(name)s`; anything else (and every error) is left to the cursor's way, and an error drops
+Only for statements whose parameters are strings (without NUL), integers, booleans, dates,
+naive datetimes or NULL, each cast to its type in the SQL (SQLAlchemy writes `%(name)s::TYPE`)
+or standing in a LIMIT/OFFSET; anything else (and every error) is left to the cursor's way, and an error drops
 the connection as before (`ownread._fetch`)."""
 from __future__ import annotations
 
@@ -39,16 +39,24 @@ def _to_numbered(sql: str) -> tuple[bytes, tuple[str, ...]] | None:
         _numbered[sql] = None
         return None
     names: list[str] = []
+    untyped = False
 
     def number(match: re.Match) -> str:
+        nonlocal untyped
         if match.group(0) == "%%":
             return "%"
         name = match.group(1)
         if name not in names:
             names.append(name)
+        # The parameters go as text of no type, so the server infers each from where it stands:
+        # right for one cast to its type (`::INTEGER`, as SQLAlchemy writes them) or a LIMIT or
+        # OFFSET, not for a bare `SELECT %(x)s` (text, where the cursor's would be an int).
+        if not sql.startswith("::", match.end()) and not re.search(r"(LIMIT|OFFSET)\s*$", sql[:match.start()]):
+            untyped = True
         return f"${names.index(name) + 1}"
 
-    out = _numbered[sql] = (_PLACEHOLDER.sub(number, sql).encode(), tuple(names))
+    numbered = _PLACEHOLDER.sub(number, sql).encode()
+    out = _numbered[sql] = None if untyped else (numbered, tuple(names))
     return out
 
 
@@ -56,6 +64,8 @@ def _text(value) -> bytes | None:
     if value is None:
         return None
     if isinstance(value, str):
+        if "\x00" in value:  # libpq would cut the text there; the cursor refuses it
+            raise TypeError("NUL in text")
         return value.encode()
     if isinstance(value, bool):
         return b"t" if value else b"f"

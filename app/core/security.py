@@ -167,6 +167,8 @@ def remember_session_identifiers(login_manager, size: int = 4096) -> None:
     def identifier() -> str:
         environ = request.environ
         key = (environ.get("HTTP_X_FORWARDED_FOR"), environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT"))
+        if sum(len(part) for part in key if part) > 512:  # an unusual browser string: not kept (memory)
+            return _create_identifier()
         value = known.get(key)
         if value is None:
             value = known[key] = _create_identifier()

@@ -67,12 +67,12 @@ def test_a_tap_in_the_list_saves_that_one_mark(app, client, auth, make):
         assert db.session.get(Signup, sb).attendance == Attendance.PRESENT
         assert db.session.get(Signup, sa).attendance is None
     # forged or broken values: a message, nothing stored, never a 500; another slot's sign-up 404
-    for bad in ("", "x:present", f"{sa}", "1" * 20 + ":present"):
+    for bad in ("", "x:present", f"{sa}", f"{sa}:", "1" * 20 + ":present", "99999999999:present", "0:present"):
         r = client.post(_url(act), data={"csrf_token": token, "mark": bad})
         assert r.status_code in (400, 404), bad
     assert "Bitte tippen Sie" in client.post(_url(act), data={"csrf_token": token, "mark": "x"}).get_data(as_text=True)
     r = client.post(_url(act), data={"csrf_token": token, "mark": f"{sa}:maybe"})
-    assert r.status_code == 400 and "Bitte wählen Sie" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "Bitte tippen Sie" in r.get_data(as_text=True)
     assert client.post(_url(act), data={"csrf_token": token, "mark": f"{foreign}:present"}).status_code in (400, 404)
     assert client.post(_url(act), data={"mark": f"{sa}:present"}).status_code == 400  # expired form
     with app.app_context():

@@ -170,3 +170,18 @@ def test_kept_list_for_a_signed_in_person_follows_new_activities_and_their_name(
     token = csrf_from(html)
     assert client.post("/logout", data={"csrf_token": token}).status_code in (302, 303)
     assert client.get("/home").status_code == 302
+
+
+def test_kept_list_lives_no_longer_than_the_list_it_shows(app, client, auth, make, monkeypatch):
+    """The list's body is kept ACTIVITY_CACHE_SECONDS (what changes by the clock alone shows
+    after that); the signed-in page around it no longer than that either."""
+    import time
+
+    monkeypatch.setitem(app.config, "ACTIVITY_CACHE_SECONDS", 5)
+    monkeypatch.setitem(app.config, "VIEWER_PAGE_SECONDS", 60)
+    office = make.office()
+    make.activity(office, title="Sprachcafé Hörde")
+    auth.login(make.full_volunteer(office))
+    assert "Sprachcafé Hörde" in _html(client, "/activities/")
+    kept = [entry for key, entry in app.extensions["viewer_pages"].items() if "list" in key]
+    assert len(kept) == 1 and kept[0][0] - time.monotonic() <= 5.1

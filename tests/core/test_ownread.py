@@ -200,16 +200,19 @@ def test_the_profile_check_rides_with_the_account(file_app):
 def test_placeholders_are_numbered_once_per_name_and_percent_signs_kept():
     from app.core import ownread_pg
 
-    sql = "SELECT a FROM t WHERE x = %(k)s::VARCHAR AND y LIKE 'a%%' AND z = %(k)s AND w = %(n)s"
+    sql = "SELECT a FROM t WHERE x = %(k)s::VARCHAR AND y LIKE 'a%%' AND z = %(k)s::VARCHAR AND w = %(n)s::INTEGER LIMIT %(lim)s"
     numbered, names = ownread_pg._to_numbered(sql)
-    assert numbered == b"SELECT a FROM t WHERE x = $1::VARCHAR AND y LIKE 'a%' AND z = $1 AND w = $2"
-    assert names == ("k", "n")
+    assert numbered == b"SELECT a FROM t WHERE x = $1::VARCHAR AND y LIKE 'a%' AND z = $1::VARCHAR AND w = $2::INTEGER LIMIT $3"
+    assert names == ("k", "n", "lim")
+    # a parameter without a cast would come back as text: left to the cursor
+    assert ownread_pg._to_numbered("SELECT %(x)s") is None
+    assert ownread_pg._to_numbered("SELECT a FROM t WHERE w = %(n)s AND 1 = 1") is None
     assert ownread_pg._to_numbered("SELECT 1 WHERE x IN (__[POSTCOMPILE_ids])") is None
     from datetime import date, datetime, timezone
 
     assert [ownread_pg._text(v) for v in ("ä", 7, True, False, None, date(2026, 12, 7), datetime(2026, 12, 7, 9, 5, 1, 7))] \
         == ["ä".encode(), b"7", b"t", b"f", None, b"2026-12-07", b"2026-12-07T09:05:01.000007"]
-    for other in (1.5, datetime(2026, 12, 7, tzinfo=timezone.utc)):  # left to the cursor
+    for other in (1.5, datetime(2026, 12, 7, tzinfo=timezone.utc), "a\x00b"):  # left to the cursor
         with pytest.raises(TypeError):
             ownread_pg._text(other)
 

@@ -15,7 +15,8 @@ def test_the_kept_mark_is_flask_logins_own_for_each_set_of_inputs(app):
              ({"REMOTE_ADDR": "10.0.0.2"}, {"User-Agent": "A"}),
              ({"REMOTE_ADDR": "10.0.0.1"}, {"User-Agent": "B"}),
              ({"REMOTE_ADDR": "10.0.0.1"}, {"User-Agent": "A", "X-Forwarded-For": "1.2.3.4, 10.0.0.1"}),
-             ({"REMOTE_ADDR": "10.0.0.1"}, {})]
+             ({"REMOTE_ADDR": "10.0.0.1"}, {}),
+             ({"REMOTE_ADDR": "10.0.0.1"}, {"User-Agent": "x" * 5000})]  # computed, never kept
     seen = set()
     for _round in range(2):  # the second time from what was kept
         for environ, headers in cases:
