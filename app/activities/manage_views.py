@@ -528,14 +528,21 @@ def _slot_or_404(activity_id: int, slot_id: int):
     return slot
 
 
-_ROW = ('<tr id="s{id}"><th scope="row">{name}{badge}</th><td data-label="{l_org}">{org}</td>'
+_ROW = ('<tr id="s{id}"><th scope="row">{name}{badge}</th>{org}'
         '<td data-label="{l_contact}" class="break">{contact}</td><td data-label="{l_since}">{since}</td>{extra}</tr>')
+
+
+def _with_org(rows: list[svc.RosterRow]) -> bool:
+    """Does the list show an organisation column: only when someone on it has one (a list of
+    volunteers would show "Organisation: —" on every person's card on a phone)."""
+    return any(r.organisation for r in rows)
 
 
 def _rows_html(rows: list[svc.RosterRow], kind: str, staff: bool, labels: dict[str, str], activity_id: int) -> Markup:
     """A roster section's rows by one format string each (not a macro per row): 300 rows stay cheap."""
     from flask_babel import format_datetime
 
+    with_org = _with_org(rows)
     out = []
     remove_url = url_for("activities.manage_remove", activity_id=activity_id, signup_id=0)[:-len("/0/remove")]
     review_url = url_for("activities.handover_review", handover_id=0)[:-len("/0")]
@@ -571,9 +578,10 @@ def _rows_html(rows: list[svc.RosterRow], kind: str, staff: bool, labels: dict[s
                 buttons = (f'<button type="submit" class="secondary small" name="move_up" value="{r.id}" '
                            f'form="roster-actions">{labels["move_up"]}</button> ') + buttons
             extra += f'<td class="no-print">{buttons}</td>'
-        out.append(_ROW.format(id=r.id, name=escape(r.name), badge=badge, org=escape(r.organisation) or "—",
+        org = f'<td data-label="{labels["org"]}">{escape(r.organisation) or "—"}</td>' if with_org else ""
+        out.append(_ROW.format(id=r.id, name=escape(r.name), badge=badge, org=org,
                                contact=contact, since=format_datetime(r.created_at, "short"), extra=extra,
-                               l_org=labels["org"], l_contact=labels["contact"], l_since=labels["since"]))
+                               l_contact=labels["contact"], l_since=labels["since"]))
     return Markup("".join(out))
 
 
@@ -597,9 +605,9 @@ def _roster_rows(slot, staff: bool) -> tuple:
         html = tuple(splice.encoded(str(_rows_html(rows, kind, staff, labels, slot.activity_id)))
                      for kind, rows in zip(ROSTER_KINDS, lists))
         on_list = frozenset(r.user_id for r in roster.confirmed + roster.offered + roster.waiting)
-        return lists, html, on_list
+        return lists, html, on_list, tuple(_with_org(rows) for rows in lists)
 
-    return cache.fragment("roster", slot.id, int(staff), build=build)
+    return cache.fragment("roster2", slot.id, int(staff), build=build)
 
 
 ROSTER_KINDS = ("confirmed", "offered", "waiting", "ended")
@@ -638,14 +646,15 @@ def manage_roster(activity_id: int, slot_id: int):
 def _roster_page(activity_id: int, slot_id: int):
     slot = _slot_or_404(activity_id, slot_id)
     staff = svc.is_staff(current_user)
-    lists, html, on_list = _roster_rows(slot, staff)
+    lists, html, on_list, with_org = _roster_rows(slot, staff)
     roster = svc.Roster(slot, slot.role, slot.date, slot.role.activity, *lists)
     q = clean_text(request.args.get("q"), 100) if staff else ""
     found = svc.search_volunteers(current_user, q) if q else []
     # the template shows a list's rows only when it has some: a marker for each of those, in order
     blocks = [parts for rows, parts in zip(lists, html) if rows]
     markers = iter(splice.marker(n) for n in range(len(blocks)))
-    sections = [(kind, rows, next(markers) if rows else "") for kind, rows in zip(ROSTER_KINDS, lists)]
+    sections = [(kind, rows, next(markers) if rows else "", org)
+                for kind, rows, org in zip(ROSTER_KINDS, lists, with_org)]
     from app.activities.urgent import status_by_slot
 
     urgent = status_by_slot([slot.id]).get(slot.id) if staff else None

@@ -180,3 +180,20 @@ def test_cached_rows_are_byte_identical_to_freshly_rendered_ones(app, client, au
         fresh = _get(client, url)
         assert cached_twice[0] == cached_twice[1] == fresh
         assert "Person &lt;1&gt; &amp; Co" in fresh
+
+
+def test_the_organisation_column_only_when_someone_on_the_list_has_one(app, client, auth, make):
+    office = make.office()
+    org = make.organisation(districts=office.district_ids)
+    act = make.activity(office, roles=(("Tutor", 3),))
+    first, second = make.full_volunteer(office, name="Dana Tauscht"), make.full_volunteer(office, name="Eda Kaya")
+    (sid, _other) = make.signups(act.slot, first, second)
+    auth.login(make.coordinator(office))
+    page = _get(client, _roster(act))
+    assert "Dana Tauscht" in page and ">Organisation<" not in page and 'data-label="Organisation"' not in page
+    with app.app_context():
+        db.session.get(Signup, sid).organisation_id = org.id
+        db.session.commit()
+    page = _get(client, _roster(act))
+    assert page.count(">Organisation</th>") == 1 and page.count('data-label="Organisation"') == 2
+    assert f'data-label="Organisation">{org.name}</td>' in page and 'data-label="Organisation">—</td>' in page
