@@ -60,8 +60,6 @@ def _contact_rule() -> str:
 _BUTTON = '<button name="mark" value="\x00:{value}" aria-pressed="{pressed}">{label}</button>'
 
 
-
-
 def _rows_html(rows, activity_id: int, slot_id: int, errors: dict) -> Markup:
     """The confirmed people's rows (sheets.screen_rows), one f-string each with everything that is
     the same for every row worked out once: 300 rows stay cheap, and light (every mark loads the

@@ -538,11 +538,12 @@ def _with_org(rows: list[svc.RosterRow]) -> bool:
     return any(r.organisation for r in rows)
 
 
-def _rows_html(rows: list[svc.RosterRow], kind: str, staff: bool, labels: dict[str, str], activity_id: int) -> Markup:
-    """A roster section's rows by one format string each (not a macro per row): 300 rows stay cheap."""
+def _rows_html(rows: list[svc.RosterRow], kind: str, staff: bool, labels: dict[str, str], activity_id: int,
+               with_org: bool) -> Markup:
+    """A roster section's rows by one format string each (not a macro per row): 300 rows stay cheap;
+    the organisation's cell only when the list shows that column (`_with_org`)."""
     from flask_babel import format_datetime
 
-    with_org = _with_org(rows)
     out = []
     remove_url = url_for("activities.manage_remove", activity_id=activity_id, signup_id=0)[:-len("/0/remove")]
     review_url = url_for("activities.handover_review", handover_id=0)[:-len("/0")]
@@ -602,10 +603,11 @@ def _roster_rows(slot, staff: bool) -> tuple:
                   "handover_pending": _("taken over by %(name)s, waiting for your approval")}
         lists = (roster.confirmed, roster.offered, roster.waiting, roster.ended)
         # kept as UTF-8 (app.core.splice): the page puts them in without copying them into its text
-        html = tuple(splice.encoded(str(_rows_html(rows, kind, staff, labels, slot.activity_id)))
-                     for kind, rows in zip(ROSTER_KINDS, lists))
+        with_org = tuple(_with_org(rows) for rows in lists)
+        html = tuple(splice.encoded(str(_rows_html(rows, kind, staff, labels, slot.activity_id, org)))
+                     for kind, rows, org in zip(ROSTER_KINDS, lists, with_org))
         on_list = frozenset(r.user_id for r in roster.confirmed + roster.offered + roster.waiting)
-        return lists, html, on_list, tuple(_with_org(rows) for rows in lists)
+        return lists, html, on_list, with_org
 
     return cache.fragment("roster2", slot.id, int(staff), build=build)
 

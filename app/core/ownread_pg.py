@@ -83,8 +83,9 @@ def _text(value) -> bytes | None:
 def fetch(conn, sql: str, args, one: bool):
     """The rows (tuples) of `sql` with `args` (a dict, or None for SQL without parameters) on the
     pooled connection `conn` (SQLAlchemy's wrapper, autocommit), or NOT_HERE."""
+    params = None
     if args is None:
-        numbered, names = sql.encode(), ()
+        numbered = sql.encode()
     else:
         if not isinstance(args, dict):
             return NOT_HERE
@@ -106,7 +107,7 @@ def fetch(conn, sql: str, args, one: bool):
         if result.status != pq.ExecStatus.COMMAND_OK:
             raise RuntimeError(pgconn.get_error_message())
         prepared[numbered] = name
-    result = pgconn.exec_prepared(name, params if args is not None else None)
+    result = pgconn.exec_prepared(name, params)
     if result.status != pq.ExecStatus.TUPLES_OK:
         raise RuntimeError(pgconn.get_error_message())
     transformer = conn.info.get("ownread_transformer")
