@@ -243,6 +243,11 @@ class Config:
     # per process, the oldest going first. Every change of what a page shows drops it at once.
     VIEWER_PAGE_SECONDS = _int("VIEWER_PAGE_SECONDS", 60)
     VIEWER_PAGE_ENTRIES = _int("VIEWER_PAGE_ENTRIES", 200)
+    # Answers to visitors who send no cookie (the cached public pages, the API) kept as bytes in
+    # front of Flask (app.core.frontcache): at most this many per process (0: off) and this many
+    # bytes of them in all. Each use still checks the version in the database.
+    FRONT_CACHE_ENTRIES = _int("FRONT_CACHE_ENTRIES", 1000)
+    FRONT_CACHE_BYTES = _int("FRONT_CACHE_BYTES", 32 << 20)
     # The Ehrenamtskarte NRW: hours given in the last 12 months from which the coordinators'
     # list suggests the card (app.activities.hours).
     EHRENAMTSKARTE_HOURS = _int("EHRENAMTSKARTE_HOURS", 250)

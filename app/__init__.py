@@ -39,6 +39,10 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
         **engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
         **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
     }
+    # Inside ProxyFix (below), so what it keeps answers under is the real address and scheme.
+    from app.core.frontcache import FrontCache
+
+    app.wsgi_app = FrontCache(app, app.wsgi_app)  # type: ignore[method-assign]
     if app.config.get("PROXY_FIX"):
         # Behind a reverse proxy: trust its X-Forwarded-* headers, so rate limits see the real
         # client address and links use https.

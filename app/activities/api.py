@@ -12,13 +12,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, request, url_for
 from sqlalchemy import func, select
 
 from app.activities import cache, catalogue
+from app.core import frontcache
 from app.core.timeutil import to_local, utcnow
 from app.core.urls import base_url
 from app.extensions import db
@@ -57,18 +58,23 @@ GZIP_FROM = 1400
 
 
 def _answer(key: str, build):
-    """The cached body and ETag for key, built once by build() -> (status, payload)."""
+    """The cached body and ETag for key (under this request's version), built once by build() ->
+    (status, payload)."""
+    version = cache.current_version()
+    key = f"api3:{version}:{key}"  # api3: entries of (status, body, etag, gzipped body, until)
     entry = cache.get(key)
     if entry is None:
         status, payload = build()
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         etag = '"' + hashlib.sha1(body).hexdigest()[:32] + '"'
         packed = gzip.compress(body, compresslevel=6, mtime=0) if status == 200 and len(body) >= GZIP_FROM else None
-        entry = (status, body, etag, packed)  # ("api2:": the shape of entries before gzip was 3 long)
-        cache.put(key, entry)
-    status, body, etag, packed = entry
+        seconds = current_app.config["ACTIVITY_CACHE_SECONDS"]
+        entry = (status, body, etag, packed, utcnow() + timedelta(seconds=seconds))
+        cache.put(key, entry, timeout=seconds)
+    status, body, etag, packed, until = entry
     if status != 200:
         return current_app.response_class(body, status=status, mimetype="application/json")
+    frontcache.keep(version, until)  # the same bytes for everyone without a cookie (app.core.frontcache)
     compressed = packed is not None and _accepts_gzip()
     if compressed:  # another representation, so another ETag (RFC 9110 8.8.3)
         etag = etag[:-1] + '-gz"'
@@ -162,7 +168,7 @@ def activities():
         errors.update({name: "unknown parameter" for name in unknown[:10]})
     if errors:
         return _error(400, "bad_request", "Some parameters are not valid.", errors)
-    key = f"api2:{cache.current_version()}:{_locale()}:list:{request.query_string.decode('latin-1')}"
+    key = f"{_locale()}:list:{request.query_string.decode('latin-1')}"
     return _answer(key, lambda: (200, _list_payload(filters)))
 
 
@@ -191,7 +197,7 @@ def _list_payload(filters: catalogue.Filters) -> dict[str, Any]:
 
 @bp.get("/activities/<int:activity_id>")
 def activity(activity_id: int):
-    key = f"api2:{cache.current_version()}:{_locale()}:one:{activity_id}"
+    key = f"{_locale()}:one:{activity_id}"
 
     def build():
         page = catalogue.activity_page(activity_id, locale=_locale())

@@ -18,7 +18,7 @@ from sqlalchemy import distinct, literal, select, union_all
 
 from app.activities import bp, cache, catalogue
 from app.activities.models import Activity, ActivityState, ActivityType, Signup, Slot, activity_languages
-from app.core import pagecache
+from app.core import frontcache, pagecache
 from app.core.permissions import confirmed_required
 from app.core.safe_redirect import safe_next
 from app.core.timeutil import to_local, utcnow
@@ -41,17 +41,30 @@ def anonymous_cacheable() -> bool:
 def _cached_page(kind: str, render):
     """The body from the cache (or rendered once by render(csrf_token) and kept), with this
     visitor's CSRF token put in."""
-    key = f"act:{cache.current_version()}:{kind}:{_locale()}:{request.full_path}"
-    body = cache.get(key)
-    if body is None:
-        body = render(lambda: CSRF_PLACEHOLDER)
-        cache.put(key, body)
-    if CSRF_PLACEHOLDER in body:  # a form on the page needs this visitor's own token (and a session)
-        body = body.replace(CSRF_PLACEHOLDER, generate_csrf())
-    response = current_app.response_class(body, mimetype="text/html")
-    response.vary.add("Cookie")
-    response.vary.add("Accept-Language")
-    return response
+    body = _kept_body(f"{kind}:{_locale()}:{request.full_path}", lambda: render(lambda: CSRF_PLACEHOLDER))
+    return _html_response(body, True)
+
+
+def _kept_body(name: str, make) -> str:
+    """An anonymous page's body from the cache under this request's version, or made once by
+    make() and kept until the clock alone changes it: ACTIVITY_CACHE_SECONDS, or sooner when a
+    part of it said so while it was made (the list's body is older, viewerpages.valid_until).
+    A body without a form (the same bytes for everyone) is kept in front of Flask too, for
+    visitors without cookies (app.core.frontcache)."""
+    version = cache.current_version()
+    key = f"act:{version}:page2:{name}"  # page2: entries of (body, until)
+    entry = cache.get(key)
+    if entry is None:
+        g.pop("_viewer_page_until", None)
+        body = make()
+        until = utcnow() + timedelta(seconds=current_app.config["ACTIVITY_CACHE_SECONDS"])
+        until = min(until, g.pop("_viewer_page_until", None) or until)
+        entry = (body, until)
+        cache.put(key, entry, timeout=max(1, int((until - utcnow()).total_seconds())))
+    body, until = entry
+    if CSRF_PLACEHOLDER not in body:
+        frontcache.keep(version, until)
+    return body
 
 
 def _anonymous_page(kind: str, render):
@@ -60,6 +73,7 @@ def _anonymous_page(kind: str, render):
 
 
 pagecache.register(_anonymous_page)
+frontcache.register(cache.current_version)
 
 
 # ---------------------------------------------------------------- the list
@@ -221,15 +235,13 @@ def _html_response(body: str, anonymous: bool):
 def detail(activity_id: int):
     now = utcnow()
     if anonymous_cacheable():
-        key = f"act:{cache.current_version()}:detail:{_locale()}:{activity_id}"
-        body = cache.get(key)
-        if body is None:
+        def make():
             page = _page_data(activity_id)
             if page is None or not page.is_published:
                 abort(404)
-            body = _render_detail(page, None, {}, {}, now, csrf_token=lambda: CSRF_PLACEHOLDER)
-            cache.put(key, body)
-        return _html_response(body, True)
+            return _render_detail(page, None, {}, {}, now, csrf_token=lambda: CSRF_PLACEHOLDER)
+
+        return _html_response(_kept_body(f"detail:{_locale()}:{activity_id}", make), True)
     user = current_user._get_current_object()
     page = _page_data(activity_id)
     if page is None or not catalogue.visible_to(page, user):
