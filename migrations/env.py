@@ -93,10 +93,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from app.extensions import schema_objects_of
+
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            **conf_args
+            **{"include_object": schema_objects_of(connection.dialect.name), **conf_args}
         )
 
         with context.begin_transaction():

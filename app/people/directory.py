@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
-from sqlalchemy import Index, Integer, Select, String, bindparam, case, cast, exists, false, func, literal, select, text
+from sqlalchemy import (DDL, Index, Integer, Select, String, bindparam, case, cast, event, exists, false, func, literal,
+                        select, text)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.accounts.models import Role, User
 from app.core.permissions import office_scope
+from app.core.readcommit import planned_each_time
 from app.extensions import db
 from app.offices.models import District
 from app.people.models import (ActivityKind, ConsentPurpose, VolunteerConsent, VolunteerLanguage,
@@ -163,6 +165,15 @@ Index("ix_volunteer_profiles_created", VolunteerProfile.__table__.c.created_at,
 # Counting the matches up to 1,001 reads this index alone, not 1,001 users' rows (SQLite, admin's
 # page: 1.9 → 0.1 ms; migration 0018_people_cache).
 Index("ix_users_role_deleted", User.__table__.c.role, User.__table__.c.deleted_at)
+# The text search (`LIKE '%…%'` on the lowered name and on the e-mail) looks up trigrams on
+# PostgreSQL (pg_trgm, migration 0019_name_search) instead of reading every account: "haddad" at
+# 20,000 volunteers 16 → 4 ms. SQLite has no such index and reads them all (fast enough there).
+event.listen(db.metadata, "before_create",  # create_all (tests, benchmarks): the extension first
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
+Index("ix_users_name_trgm", func.lower(User.__table__.c.name).label("lower_name"), postgresql_using="gin",
+      postgresql_ops={"lower_name": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+Index("ix_users_email_trgm", User.__table__.c.email, postgresql_using="gin",
+      postgresql_ops={"email": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 
 # Statements are built once per shape (which filters are set, the sort, the kind of scope)
 # with bind parameters for every value, and kept: building a statement of this size and its
@@ -439,16 +450,17 @@ def directory_page(scope: set[int] | None, flt: DirectoryFilter, page: int = 1,
     stmt = _page_stmt(shape)
     # Core statements on the session's connection: no ORM entities to build for plain rows.
     conn = db.session.connection()
-    result = conn.execute(stmt, {**values, "limit": per_page + 1, "offset": (page - 1) * per_page}).all()
-    total = result[0].total if result else 0
-    if not result and page > 1:
-        total = conn.execute(_count_stmt(shape), values).scalar() or 0
-        page = max(1, -(-total // per_page))
-        result = conn.execute(stmt, {**values, "limit": per_page + 1, "offset": (page - 1) * per_page}).all() \
-            if total else []
-        capped = False
-    else:
-        capped = total > COUNT_CAP
+    with planned_each_time(conn):  # the best plan depends on the values (a search's trigrams)
+        result = conn.execute(stmt, {**values, "limit": per_page + 1, "offset": (page - 1) * per_page}).all()
+        total = result[0].total if result else 0
+        if not result and page > 1:
+            total = conn.execute(_count_stmt(shape), values).scalar() or 0
+            page = max(1, -(-total // per_page))
+            result = conn.execute(stmt, {**values, "limit": per_page + 1, "offset": (page - 1) * per_page}).all() \
+                if total else []
+            capped = False
+        else:
+            capped = total > COUNT_CAP
     rows = [_row(r) for r in result[:per_page]]
     return DirectoryPage(rows=rows, page=page, per_page=per_page, total=total, more=len(result) > per_page,
                          capped=capped, cap=COUNT_CAP)

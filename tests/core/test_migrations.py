@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, schema_objects_of
 from config import TestingConfig
 from tests.conftest import PG_URL
 
@@ -38,7 +38,8 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_database_url):
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={
+                "compare_type": True, "include_object": schema_objects_of(conn.dialect.name)})
             diff = compare_metadata(context, db.metadata)
         assert diff == [], f"models and migrations differ; run `flask db migrate`: {diff}"
         tables = set(inspect(db.engine).get_table_names())

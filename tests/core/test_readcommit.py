@@ -127,3 +127,29 @@ def test_writes_the_statements_do_not_show_are_rolled_back_too(app):
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP FUNCTION IF EXISTS rc_probe_add(int)")
             conn.exec_driver_sql("DROP TABLE IF EXISTS rc_probe")
+
+
+@pg_only
+def test_statements_planned_each_time_are_never_prepared_and_others_still_are(app):
+    """The directory's statements (app.people.directory) run unprepared, so PostgreSQL plans
+    each with its values (a generic plan for `LIKE $1` can't use the trigram index)."""
+    mine = select(User.id.label("planned_each_time")).where(User.name == bindparam("name"))
+    theirs = select(User.id.label("prepared_as_ever")).where(User.name == bindparam("name"))
+    with app.app_context():
+        conn = db.session.connection()
+        threshold = conn.connection.driver_connection.prepare_threshold
+        for _ in range(10):
+            with readcommit.planned_each_time(conn):
+                conn.execute(mine, {"name": "x"}).all()
+            conn.execute(theirs, {"name": "x"}).all()
+        assert conn.connection.driver_connection.prepare_threshold == threshold
+        prepared = db.session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+    assert not any("planned_each_time" in s for s in prepared)
+    assert any("prepared_as_ever" in s for s in prepared)
+
+
+def test_planned_each_time_is_a_no_op_without_psycopg(app):
+    with app.app_context():
+        conn = db.session.connection()
+        with readcommit.planned_each_time(conn):
+            assert conn.execute(select(func.count()).select_from(User)).scalar() >= 0
