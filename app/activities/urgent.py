@@ -188,7 +188,7 @@ def _load_slot(slot_id: int) -> tuple[Slot, Role, ActivityDate, Activity] | None
 def rank_for_slot(slot_id: int, limit: int = DEFAULT_INVITES, now: datetime | None = None) -> list[Candidate]:
     """The best-fitting free volunteers for this slot, best first, at most `limit`: the hard
     conditions in SQL (see the module), scored like "For me", fewer recent calls first on a tie."""
-    from app.activities.forme import _languages
+    from app.activities.forme import _languages, place_activity, place_role, place_slot
 
     now = now or utcnow()
     loaded = _load_slot(slot_id)
@@ -198,12 +198,14 @@ def rank_for_slot(slot_id: int, limit: int = DEFAULT_INVITES, now: datetime | No
     rows = db.session.execute(_eligible(slot, role, activity, now)).all()
     profiles = _profiles([r[0] for r in rows])
     languages = _languages({activity.id}).get(activity.id, [])
+    # as "For me" scores them (app.activities.forme): plain values of the role, activity and slot
+    plain_role, plain_activity, plain_slot = place_role(role), place_activity(activity, languages), place_slot(slot, 1)
     out = []
     for uid, email, name, _locale, recent in rows:
         profile = profiles.get(uid)
         if profile is None:
             continue
-        points, reasons = score(profile, role, activity, [slot], languages, 1)
+        points, reasons = score(profile, plain_role, plain_activity, [plain_slot], languages, 1)
         out.append(Candidate(uid, name, email, points, reasons, int(recent or 0)))
     out.sort(key=lambda c: (-c.score, c.recent, c.user_id))
     return out[:limit]

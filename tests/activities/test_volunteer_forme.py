@@ -98,19 +98,51 @@ def test_without_profile_a_pointer_to_complete_it(client, make, auth):
 
 
 def test_statements_bounded_whatever_the_number_of_places(app, client, make, auth):
+    """The same few statements with one place or many: when the shared candidates are loaded
+    (the first request after a change) and when they are kept (every other)."""
     office = make.office()
     me = make.full_volunteer(office)
     make.activity(office)
     auth.login(me)
-    client.get("/my/activities/for-me")
+    with recorded_statements(app) as few_loaded:
+        client.get("/my/activities/for-me")
     with recorded_statements(app) as few:
         client.get("/my/activities/for-me")
     for i in range(8):
         make.activity(office, dates=3, roles=(("A", 2), ("B", 1)), days_ahead=2 + i, languages=("de", "ar"))
-    with recorded_statements(app) as many:
+    with recorded_statements(app) as many_loaded:
         response = client.get("/my/activities/for-me?page=2")
+    with recorded_statements(app) as many:
+        client.get("/my/activities/for-me?page=2")
     assert response.status_code == 200
-    assert len(few) == len(many) <= 8
+    assert len(few_loaded) == len(many_loaded) <= 8
+    assert len(few) == len(many) <= 4 and len(few) < len(few_loaded)
+
+
+def test_kept_candidates_follow_every_change_and_the_clock(app, client, make, auth):
+    """The shared candidates are kept per version of the activities: a sign-up elsewhere, a new
+    activity or a closed role shows at once; what the clock alone changes on every request."""
+    from app.activities.models import Role
+    from app.extensions import db
+
+    office = make.office()
+    me = make.full_volunteer(office)
+    act = make.activity(office, title="Tafel", roles=(("Helfer", 1),))
+    later_one = make.activity(office, title="Später", days_ahead=30)
+    auth.login(me)
+    assert "1 Platz frei" in client.get("/my/activities/for-me").get_data(as_text=True)
+    sign_up(app, make.full_volunteer(office), act.slot)  # someone else takes the place
+    assert "voll: Warteliste" in client.get("/my/activities/for-me").get_data(as_text=True)
+    make.activity(office, title="Neues Angebot")
+    assert "Neues Angebot" in client.get("/my/activities/for-me").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Role, act.role_ids[0]).signup_closes_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    assert "Tafel" not in client.get("/my/activities/for-me").get_data(as_text=True)
+    with app.test_request_context():  # 25 days on: the kept set, without what has begun by then
+        assert {e.activity.id for e in forme.for_me(me.id).entries} >= {later_one.id}
+        later = forme.for_me(me.id, now=utcnow() + timedelta(days=25))
+        assert [e.activity.id for e in later.entries] == [later_one.id]
 
 
 def test_pages_and_bad_page_numbers(app, client, make, auth):
