@@ -177,20 +177,9 @@ def _slots(locale: str, weekday_name) -> list:
     return list(_slots_of(locale, weekday_name))
 
 
-@lru_cache(maxsize=8)
-def _language_options(locale: str) -> tuple[str, ...]:
-    return tuple(f'<option value="{escape(code)}">{escape(name)}</option>'
-                 for code, name in languages.choices(locale))
-
-
 def language_options(locale: str, selected: str | None, any_label: str) -> Markup:
     """The language select's options (the network's languages first), built once per locale."""
-    options = _language_options(locale)
-    html = f'<option value="">{escape(any_label)}</option>' + "".join(options)
-    if selected:
-        marker = f'<option value="{escape(selected)}">'
-        html = html.replace(marker, marker[:-1] + " selected>", 1)
-    return Markup(html)
+    return languages.options_html(locale, selected, any_label)
 
 
 # ---------------------------------------------------------------- a volunteer's page

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from babel import Locale
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from app.core.templating import EXTRA_LANGUAGE_NAMES as EXTRA_NAMES
 
@@ -32,6 +33,7 @@ def _locale() -> str:
         return "de"
 
 
+@lru_cache(maxsize=1)
 def known_codes() -> frozenset[str]:
     return frozenset(_cldr("en")) | frozenset(EXTRA_NAMES) | frozenset(TOP_LANGUAGES)
 
@@ -48,8 +50,44 @@ def name_of(code: str, locale: str | None = None) -> str:
 
 def choices(locale: str | None = None) -> list[tuple[str, str]]:
     """(code, name) for a select: the network's languages first, then all others by name."""
-    locale = locale or _locale()
+    return list(_choices(locale or _locale()))
+
+
+@lru_cache(maxsize=8)
+def _choices(locale: str) -> tuple[tuple[str, str], ...]:
     top = [(c, name_of(c, locale)) for c in TOP_LANGUAGES]
     seen = set(TOP_LANGUAGES)
     rest = sorted(((c, n) for c, n in _cldr(locale).items() if c not in seen), key=lambda x: x[1].casefold())
-    return top + rest
+    return tuple(top + rest)
+
+
+@lru_cache(maxsize=8)
+def _options(locale: str) -> tuple[str, ...]:
+    return tuple(f'<option value="{escape(code)}">{escape(name)}</option>' for code, name in _choices(locale))
+
+
+def options_html(locale: str, selected: str | None, none_label: str) -> Markup:
+    """The options of a language select (`choices`, after one for "none" with `none_label`),
+    `selected` marked: built once per locale — a select of several hundred languages, rendered
+    option by option, costs more than the rest of its page."""
+    html = f'<option value="">{escape(none_label)}</option>' + "".join(_options(locale))
+    if selected:
+        marker = f'<option value="{escape(selected)}">'
+        html = html.replace(marker, marker[:-1] + " selected>", 1)
+    return Markup(html)
+
+
+class LanguageSelect:
+    """WTForms widget for a SelectField of `choices()` (after the "none" choice): its options
+    from `options_html`. The field's choices still decide what is valid."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        from wtforms.widgets import html_params
+
+        kwargs.setdefault("id", field.id)
+        if field.flags.required and "required" not in kwargs:
+            kwargs["required"] = True
+        first = field.choices[0] if field.choices else ("", "")
+        none_label = str(first[1]) if first[0] == "" else ""
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>"
+                      f"{options_html(_locale(), field.data, none_label)}</select>")

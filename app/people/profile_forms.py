@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.core.forms import BaseForm, IntegerField, MultiCheckboxField
 from app.people import profiles
+from app.people.languages import LanguageSelect
 from app.people.models import DAY_PARTS
 
 LEVEL_CHOICES = [(4, _l("native language")), (3, _l("fluent")), (2, _l("good")), (1, _l("basic"))]
@@ -31,7 +32,7 @@ class LanguageRow(Form):
     """One language and how well the person speaks it. A row without a language is ignored
     (choosing "no language" removes one: a radio button can't be unticked)."""
 
-    code = SelectField(_l("Language"))
+    code = SelectField(_l("Language"), widget=LanguageSelect())  # options built once per locale
     level = RadioField(_l("How well?"), coerce=_optional_int, choices=LEVEL_CHOICES, validate_choice=False)
 
 class LanguagesForm(BaseForm):
