@@ -11,6 +11,7 @@ from wtforms import TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.core.forms import BaseForm, IntegerField, MultiCheckboxField
+from app.people.languages import LanguageSelect
 
 
 def optional_int(value):
@@ -45,7 +46,8 @@ class ActivityForm(BaseForm):
     summary = StringField(_l("Summary in one line"), validators=[Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
     languages = MultiCheckboxField(_l("Languages"))
-    other_language = SelectField(_l("Another language"), validate_choice=False)
+    other_language = SelectField(_l("Another language"), validate_choice=False,
+                                 widget=LanguageSelect(others_only=True))  # options built once per locale
     organisation_id = SelectField(_l("Organiser"), coerce=optional_int, validate_choice=False)
     contact_id = SelectField(_l("Contact person"), coerce=optional_int, validate_choice=False)
     reminder_days = IntegerField(_l("Reminder, days before each date"), validators=[Optional()], min=0, max=30)

@@ -66,11 +66,13 @@ def _options(locale: str) -> tuple[str, ...]:
     return tuple(f'<option value="{escape(code)}">{escape(name)}</option>' for code, name in _choices(locale))
 
 
-def options_html(locale: str, selected: str | None, none_label: str) -> Markup:
-    """The options of a language select (`choices`, after one for "none" with `none_label`),
-    `selected` marked: built once per locale — a select of several hundred languages, rendered
-    option by option, costs more than the rest of its page."""
-    html = f'<option value="">{escape(none_label)}</option>' + "".join(_options(locale))
+def options_html(locale: str, selected: str | None, none_label: str, others_only: bool = False) -> Markup:
+    """The options of a language select (`choices`, after one for "none" with `none_label`; with
+    `others_only` without the network's languages at the top), `selected` marked: built once per
+    locale — a select of several hundred languages, rendered option by option, costs more than
+    the rest of its page."""
+    options = _options(locale)[len(TOP_LANGUAGES):] if others_only else _options(locale)
+    html = f'<option value="">{escape(none_label)}</option>' + "".join(options)
     if selected:
         marker = f'<option value="{escape(selected)}">'
         html = html.replace(marker, marker[:-1] + " selected>", 1)
@@ -78,8 +80,12 @@ def options_html(locale: str, selected: str | None, none_label: str) -> Markup:
 
 
 class LanguageSelect:
-    """WTForms widget for a SelectField of `choices()` (after the "none" choice): its options
-    from `options_html`. The field's choices still decide what is valid."""
+    """WTForms widget for a SelectField of `choices()` (after the "none" choice; with
+    `others_only` of those not in TOP_LANGUAGES): its options from `options_html`. The field's
+    choices still decide what is valid."""
+
+    def __init__(self, others_only: bool = False):
+        self.others_only = others_only
 
     def __call__(self, field, **kwargs) -> Markup:
         from wtforms.widgets import html_params
@@ -90,4 +96,4 @@ class LanguageSelect:
         first = field.choices[0] if field.choices else ("", "")
         none_label = str(first[1]) if first[0] == "" else ""
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>"
-                      f"{options_html(_locale(), field.data, none_label)}</select>")
+                      f"{options_html(_locale(), field.data, none_label, self.others_only)}</select>")
