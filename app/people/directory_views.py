@@ -13,8 +13,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import literal, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Integer, bindparam, literal, select, union_all
+from sqlalchemy.orm import joinedload
 
 from app.core import audit
 from app.core.permissions import office_scope, staff_required
@@ -25,7 +25,8 @@ from app.people import bp, care, directory, exports
 from app.people import cache as people_cache
 from app.people.directory_forms import DirectoryFilterForm, NoteForm, StatusForm, language_options
 from app.people.models import (DAY_PART_LABELS, DAY_PARTS, ActivityKind, ChoiceItem, ConsentRecord, ConsentText,
-                               VolunteerConsent, VolunteerProfile, VolunteerStatus)
+                               LanguageLevel, VolunteerConsent, VolunteerLanguage, VolunteerProfile, VolunteerStatus,
+                               volunteer_offices, volunteer_skills)
 
 PRINT_MAX = 500
 FILTER_KEYS = ("q", "language", "level", "skill", "district", "slot", "status", "kind", "office", "contact",
@@ -286,14 +287,45 @@ def directory_export(fmt: str):
 
 # ---------------------------------------------------------------- a volunteer's page
 def _volunteer_or_404(user_id: int) -> VolunteerProfile:
-    if not directory.may_see_volunteer(current_user, user_id):
-        abort(404)
+    """The profile with its account, district, languages, offices and skills (four statements),
+    if the viewer may look after this volunteer (in the same statement); else 404."""
+    visible = (directory.visible_volunteers(directory.viewer_scope(current_user))
+               .where(VolunteerProfile.user_id == user_id).scalar_subquery())
     profile = db.session.scalar(
-        select(VolunteerProfile).where(VolunteerProfile.user_id == user_id)
-        .options(selectinload(VolunteerProfile.languages), selectinload(VolunteerProfile.offices),
-                 selectinload(VolunteerProfile.skills), selectinload(VolunteerProfile.district),
-                 selectinload(VolunteerProfile.user)))
+        select(VolunteerProfile).where(VolunteerProfile.user_id == user_id, VolunteerProfile.user_id == visible)
+        .options(joinedload(VolunteerProfile.user), joinedload(VolunteerProfile.district)))
     return profile or abort(404)
+
+
+@dataclasses.dataclass
+class _Facts:
+    languages: list[tuple[str, str]]  # (code, level's label), best first
+    offices: list[str]                # names, by name
+    skills: list[str]                 # labels in the page's language, in the list's order
+
+
+def _facts(user_id: int) -> _Facts:
+    """A volunteer's languages, offices and skills for their page, in one statement (loading the
+    three collections of the profile cost three statements and most of the page's time)."""
+    rows = db.session.execute(_facts_stmt(), {"user_id": user_id}).all()
+    en = str(get_locale()) == "en"
+    langs = sorted(((r[1], r[3]) for r in rows if r[0] == "l"), key=lambda x: (-x[1], x[0]))
+    return _Facts(
+        languages=[(code, LanguageLevel(level).label) for code, level in langs],
+        offices=sorted((r[1] for r in rows if r[0] == "o"), key=str.casefold),
+        skills=[(r[2] if en and r[2] else r[1]) for r in sorted((r for r in rows if r[0] == "s"), key=lambda r: r[3])])
+
+
+@functools.lru_cache(maxsize=1)
+def _facts_stmt():
+    uid = bindparam("user_id", type_=Integer)
+    return union_all(
+        select(literal("l"), VolunteerLanguage.code, literal(""), VolunteerLanguage.level)
+        .where(VolunteerLanguage.user_id == uid),
+        select(literal("o"), Office.name, literal(""), literal(0)).join(
+            volunteer_offices, volunteer_offices.c.office_id == Office.id).where(volunteer_offices.c.user_id == uid),
+        select(literal("s"), ChoiceItem.label_de, ChoiceItem.label_en, ChoiceItem.position).join(
+            volunteer_skills, volunteer_skills.c.item_id == ChoiceItem.id).where(volunteer_skills.c.user_id == uid))
 
 
 def _render_volunteer(profile: VolunteerProfile, status_form: StatusForm | None = None,
@@ -310,14 +342,13 @@ def _render_volunteer(profile: VolunteerProfile, status_form: StatusForm | None 
         .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc()).limit(50)).all()
     entries = db.session.scalars(audit.entries(offices=office_scope(current_user), record_type="volunteer_profiles",
                                                record_id=user_id).limit(50)).all()
-    en = str(get_locale()) == "en"
     return render_template(
         "people/directory/volunteer.html", profile=profile, user=profile.user,
         consents=sorted(consents, key=lambda c: c[0].purpose.value), consent_history=consent_history,
         history=care.status_history(user_id), notes=care.notes_of(user_id), entries=entries,
         status_form=status_form, note_form=note_form or NoteForm(), kinds=list(ActivityKind),
         day_parts=[(i, DAY_PART_LABELS[p]) for i, p in enumerate(DAY_PARTS)],
-        skill_label=(lambda item: item.label("en" if en else "de")),
+        facts=_facts(user_id),
         sections=directory.volunteer_sections(user_id, current_user)), status
 
 
