@@ -63,6 +63,8 @@ def _answer(key: str, build):
     version = cache.current_version()
     key = f"api3:{version}:{key}"  # api3: entries of (status, body, etag, gzipped body, until)
     entry = cache.get(key)
+    if entry is not None and entry[4] <= utcnow():  # e.g. kept on from a shared cache (Redis) too long
+        entry = None
     if entry is None:
         status, payload = build()
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()

@@ -261,7 +261,7 @@ def _shared(now: datetime) -> _Shared:
     """The shared candidates of this version of the activities, loaded once and kept."""
     from app.activities import cache
 
-    key = f"forme1:{cache.current_version()}"
+    key = "forme1:%d:%d" % cache.versions()  # the people's too: the skills' labels (an admin edits them)
     shared = cache.get(key)
     if shared is None:
         shared = _load_shared(now)

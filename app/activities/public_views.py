@@ -54,6 +54,8 @@ def _kept_body(name: str, make) -> str:
     version = cache.current_version()
     key = f"act:{version}:page2:{name}"  # page2: entries of (body, until)
     entry = cache.get(key)
+    if entry is not None and entry[1] <= utcnow():  # e.g. kept on from a shared cache (Redis) too long
+        entry = None
     if entry is None:
         g.pop("_viewer_page_until", None)
         body = make()
@@ -150,15 +152,21 @@ def _page_data(activity_id: int) -> catalogue.ActivityPage | None:
     changed after it is cached: the viewer's sign-ups and the slots' problems are kept beside it."""
     from app.people.consent import render_text
 
-    key = f"act:{cache.current_version()}:data:{_locale()}:{activity_id}"
+    key = f"act:{cache.current_version()}:data2:{_locale()}:{activity_id}"  # data2: (page, made_at)
     entry = cache.get(key)
     if entry is None:
         page = catalogue.activity_page(activity_id, locale=_locale())
         if page is not None:
             page.description_html = str(render_text(page.description))
-        entry = (page,) if page is not None else _MISSING
+        entry = (page, utcnow()) if page is not None else _MISSING
         cache.put(key, entry)
-    return entry[0] if entry is not _MISSING else None
+    if entry is _MISSING:
+        return None
+    # a page made around these data shows what they showed: kept no longer than they are
+    from app.core import viewerpages
+
+    viewerpages.valid_until(entry[1] + timedelta(seconds=current_app.config["ACTIVITY_CACHE_SECONDS"]))
+    return entry[0]
 
 
 def _role_sections(page: catalogue.ActivityPage, viewer, mine: dict, problems: dict, now: datetime) -> list[Markup]:

@@ -181,7 +181,8 @@ def _load_slot(slot_id: int) -> tuple[Slot, Role, ActivityDate, Activity] | None
     row = db.session.execute(
         select(Slot, Role, ActivityDate, Activity).join(Role, Role.id == Slot.role_id)
         .join(ActivityDate, ActivityDate.id == Slot.date_id).join(Activity, Activity.id == Slot.activity_id)
-        .where(Slot.id == slot_id).options(joinedload(Activity.office), joinedload(Role.required_skill))).first()
+        .where(Slot.id == slot_id)
+        .options(joinedload(Activity.office), joinedload(Activity.satellite), joinedload(Role.required_skill))).first()
     return None if row is None else (row[0], row[1], row[2], row[3])
 
 

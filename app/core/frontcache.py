@@ -22,7 +22,7 @@ What an answer may be kept under, and when it is used again:
   the clock alone, a date begun) and when the version can't be read (then Flask answers).
 
 Entries live in this process, as they are: at most FRONT_CACHE_ENTRIES of them (0 switches this
-off) and FRONT_CACHE_BYTES of bodies in all, the oldest going first. `core` knows no area: the area that
+off) and FRONT_CACHE_BYTES of bodies in all, the longest unused going first. `core` knows no area: the area that
 keeps the version registers its reader."""
 from __future__ import annotations
 
@@ -102,9 +102,12 @@ class FrontCache:
                     log.debug("front cache: no version", exc_info=True)
                     fresh = False
                 if fresh:
+                    with self.lock:  # the oldest used go first
+                        if self.entries.get(key) is hit:
+                            self.entries.move_to_end(key)
                     start_response(status, list(headers))
                     return [body]
-                self._drop(key)
+                self._drop(key, hit)
         environ.pop(MARK, None)
         seen: list = []
 
@@ -123,8 +126,8 @@ class FrontCache:
             if hasattr(answer, "close"):
                 answer.close()
         budget = self.app.config.get("FRONT_CACHE_BYTES", 32 << 20)
-        if len(body) <= budget // 8:
-            token, until = mark
+        token, until = mark
+        if len(body) <= budget // 8 and until > time.time():
             with self.lock:
                 old = self.entries.pop(key, None)
                 self.size += len(body) - (len(old[4]) if old else 0)
@@ -134,8 +137,9 @@ class FrontCache:
                     self.size -= len(gone[4])
         return [body]
 
-    def _drop(self, key: tuple) -> None:
+    def _drop(self, key: tuple, entry: tuple) -> None:
+        """Drop `entry` (not one another thread has just stored under the same key)."""
         with self.lock:
-            gone = self.entries.pop(key, None)
-            if gone is not None:
-                self.size -= len(gone[4])
+            if self.entries.get(key) is entry:
+                del self.entries[key]
+                self.size -= len(entry[4])

@@ -174,3 +174,43 @@ def test_a_page_with_a_form_or_a_cookie_is_never_kept(app, make, counted):
     assert counted == ["/login"]
     front = app.wsgi_app
     assert not any(b"csrf_token" in e[4] for e in front.entries.values())
+
+
+def test_the_longest_unused_answer_goes_first(app, make):
+    make.activity(make.office(), title="Sprachcafé")
+    client = app.test_client(use_cookies=False)
+    front = app.wsgi_app
+    app.config["FRONT_CACHE_ENTRIES"] = 2
+    client.get("/activities/?q=a")
+    client.get("/activities/?q=b")
+    client.get("/activities/?q=a")  # used again: now b is the longest unused
+    client.get("/activities/?q=c")
+    assert sorted(k[4] for k in front.entries) == ["q=a", "q=c"]
+
+
+def test_a_body_past_its_time_is_made_anew_even_when_a_cache_still_holds_it(app, make, monkeypatch):
+    """A shared cache (Redis) may hand an entry on for longer than its time: the page is then
+    made anew, and what is past its time is never kept in front of Flask."""
+    from datetime import timedelta
+
+    from flask import template_rendered
+
+    from app.activities import public_views
+    from app.core.timeutil import utcnow
+
+    make.activity(make.office(), title="Sprachcafé")
+    client = app.test_client(use_cookies=False)
+    made = []
+
+    def rendered(sender, template, context, **kw):
+        made.append(template.name)
+
+    template_rendered.connect(rendered, app)  # (held weakly: `rendered` lives till the end)
+    client.get("/activities/")
+    assert made.count("activities/public/index.html") == 1
+    later = utcnow() + timedelta(seconds=2 * app.config["ACTIVITY_CACHE_SECONDS"])
+    monkeypatch.setattr(public_views, "utcnow", lambda: later)
+    app.wsgi_app.entries.clear()
+    client.get("/activities/")
+    assert made.count("activities/public/index.html") == 2
+    template_rendered.disconnect(rendered, app)
