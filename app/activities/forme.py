@@ -151,14 +151,8 @@ class Result:
         return self.page < self.pages
 
 
-def load_profile(user_id: int) -> Profile | None:
-    """The parts of the profile that matter here, in two statements; None without a profile."""
-    found = _load_profile(user_id, None)
-    return found[0] if found else None
-
-
-@lru_cache(maxsize=2)
-def _profile_stmts(with_own: bool):
+@lru_cache(maxsize=1)
+def _profile_stmts():
     """The profile's two statements, built once (bind parameters `user_id` and `now`)."""
     uid = bindparam("user_id", type_=Integer)
     row = select(VolunteerProfile.district_id, VolunteerProfile.availability,
@@ -166,18 +160,16 @@ def _profile_stmts(with_own: bool):
     parts = [
         select(literal("l"), VolunteerLanguage.code, VolunteerLanguage.level).where(VolunteerLanguage.user_id == uid),
         select(literal("s"), literal(""), volunteer_skills.c.item_id).where(volunteer_skills.c.user_id == uid),
-        select(literal("o"), literal(""), volunteer_offices.c.office_id).where(volunteer_offices.c.user_id == uid)]
-    if with_own:
-        parts.append(select(literal("m"), literal(""), Signup.slot_id).join(Slot, Slot.id == Signup.slot_id)
-                     .where(Signup.user_id == uid, Signup.state.in_(ACTIVE),
-                            Slot.starts_at > bindparam("now", type_=DateTime)))
+        select(literal("o"), literal(""), volunteer_offices.c.office_id).where(volunteer_offices.c.user_id == uid),
+        select(literal("m"), literal(""), Signup.slot_id).join(Slot, Slot.id == Signup.slot_id)
+        .where(Signup.user_id == uid, Signup.state.in_(ACTIVE), Slot.starts_at > bindparam("now", type_=DateTime))]
     return row, union_all(*parts)
 
 
-def _load_profile(user_id: int, now: datetime | None) -> tuple[Profile, set[int]] | None:
-    """The profile and, with `now`, the ids of the person's own upcoming slots (sign-ups that
-    hold or wait for a place), in two statements; None without a profile."""
-    row_stmt, parts = _profile_stmts(now is not None)
+def load_profile(user_id: int, now: datetime) -> tuple[Profile, set[int]] | None:
+    """The parts of the profile that matter here and the ids of the person's own slots after
+    `now` (sign-ups that hold or wait for a place), in two statements; None without a profile."""
+    row_stmt, parts = _profile_stmts()
     row = db.session.execute(row_stmt, {"user_id": user_id}).first()
     if row is None:
         return None
@@ -349,7 +341,7 @@ def for_me(user_id: int, page: int = 1, now: datetime | None = None, per_page: i
     from app.activities.signup import open_problem
 
     now = now or utcnow()
-    found = _load_profile(user_id, now)
+    found = load_profile(user_id, now)
     if found is None:
         return Result(None, [], 0, 1, 1)
     profile, own = found

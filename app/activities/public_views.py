@@ -18,7 +18,7 @@ from sqlalchemy import distinct, literal, select, union_all
 
 from app.activities import bp, cache, catalogue
 from app.activities.models import Activity, ActivityState, ActivityType, Signup, Slot, activity_languages
-from app.core import frontcache, pagecache
+from app.core import frontcache, pagecache, viewerpages
 from app.core.permissions import confirmed_required
 from app.core.safe_redirect import safe_next
 from app.core.timeutil import to_local, utcnow
@@ -57,10 +57,9 @@ def _kept_body(name: str, make) -> str:
     if entry is not None and entry[1] <= utcnow():  # e.g. kept on from a shared cache (Redis) too long
         entry = None
     if entry is None:
-        g.pop("_viewer_page_until", None)
-        body = make()
+        body, sooner = viewerpages.made_until(make)
         until = utcnow() + timedelta(seconds=current_app.config["ACTIVITY_CACHE_SECONDS"])
-        until = min(until, g.pop("_viewer_page_until", None) or until)
+        until = min(until, sooner or until)
         entry = (body, until)
         cache.put(key, entry, timeout=max(1, int((until - utcnow()).total_seconds())))
     body, until = entry
@@ -116,8 +115,6 @@ def _index_body() -> Markup:
     body, made_at = entry
     # what changes by the clock alone (a date begun) shows once the body is made anew: a page kept
     # around it for a signed-in person (app.core.viewerpages) is kept no longer than the body
-    from app.core import viewerpages
-
     viewerpages.valid_until(made_at + timedelta(seconds=current_app.config["ACTIVITY_CACHE_SECONDS"]))
     return body
 
@@ -136,8 +133,6 @@ def index():
     if current_user.is_authenticated:
         # the list is everybody's (kept per version above); the page around it is the viewer's:
         # kept for them under the same versions (app.core.viewerpages; the people's for the name)
-        from app.core import viewerpages
-
         return viewerpages.kept(("list", *cache.versions()), _render_index)
     return _render_index()
 
@@ -163,8 +158,6 @@ def _page_data(activity_id: int) -> catalogue.ActivityPage | None:
     if entry is _MISSING:
         return None
     # a page made around these data shows what they showed: kept no longer than they are
-    from app.core import viewerpages
-
     viewerpages.valid_until(entry[1] + timedelta(seconds=current_app.config["ACTIVITY_CACHE_SECONDS"]))
     return entry[0]
 
@@ -266,8 +259,6 @@ def detail(activity_id: int):
     # its sign-ups (everyone's: waiting positions, free places) — the activities' version; the
     # person's languages, skills and account — the people's version and the viewer key; what
     # changes by the clock alone — each slot's problem and each role's opening and closing.
-    from app.core import viewerpages
-
     return viewerpages.kept(("activity", *cache.versions(), page.id, user.organisation_id,
                              tuple(problems.values()), _clock(page, now)), build)
 

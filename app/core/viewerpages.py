@@ -52,6 +52,20 @@ def valid_until(moment: datetime) -> None:
         g._viewer_page_until = moment
 
 
+def made_until(make: Callable[[], object]) -> tuple[object, datetime | None]:
+    """What make() returns, and the earliest moment named by `valid_until` while it ran (None
+    when none was). A moment named inside also bounds whatever is being made around this."""
+    outer = g.pop("_viewer_page_until", None)
+    try:
+        value = make()
+    finally:
+        inner = g.pop("_viewer_page_until", None)
+        earliest = min((m for m in (outer, inner) if m is not None), default=None)
+        if earliest is not None:
+            g._viewer_page_until = earliest
+    return value, inner
+
+
 def kept(key: tuple[Hashable, ...], build: Callable[[], Response]) -> Response:
     """The signed-in viewer's page under `key` (what the page shows, see above), made by
     `build()` when it is not kept yet."""
@@ -64,11 +78,10 @@ def kept(key: tuple[Hashable, ...], build: Callable[[], Response]) -> Response:
     hit = _kept.get(full_key)
     if hit is None:
         field = _field()
-        g.pop("_viewer_page_until", None)
         own = g.pop(field, None)
         setattr(g, field, _TOKEN)  # generate_csrf() answers this while the page is made
         try:
-            response = current_app.make_response(build())
+            response, until = made_until(lambda: current_app.make_response(build()))
         finally:
             g.pop(field, None)
             if own is not None:
@@ -81,7 +94,6 @@ def kept(key: tuple[Hashable, ...], build: Callable[[], Response]) -> Response:
             return response
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
         hit = (tuple(response.get_data().split(_TOKEN_B)), headers)
-        until = g.pop("_viewer_page_until", None)
         if until is not None:
             seconds = min(seconds, (until - utcnow()).total_seconds())
         if seconds > 0:

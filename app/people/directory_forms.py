@@ -177,11 +177,6 @@ def _slots(locale: str, weekday_name) -> list:
     return list(_slots_of(locale, weekday_name))
 
 
-def language_options(locale: str, selected: str | None, any_label: str) -> Markup:
-    """The language select's options (the network's languages first), built once per locale."""
-    return languages.options_html(locale, selected, any_label)
-
-
 # ---------------------------------------------------------------- a volunteer's page
 class StatusForm(BaseForm):
     status = SelectField(_l("New status"), choices=[(s.value, STATUS_LABELS[s]) for s in VolunteerStatus])

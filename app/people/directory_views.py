@@ -23,7 +23,8 @@ from app.extensions import db
 from app.offices.models import District, Office
 from app.people import bp, care, directory, exports
 from app.people import cache as people_cache
-from app.people.directory_forms import DirectoryFilterForm, NoteForm, StatusForm, language_options
+from app.people.directory_forms import DirectoryFilterForm, NoteForm, StatusForm
+from app.people.languages import options_html as language_options
 from app.people.models import (DAY_PART_LABELS, DAY_PARTS, ActivityKind, ChoiceItem, ConsentRecord, ConsentText,
                                LanguageLevel, VolunteerConsent, VolunteerLanguage, VolunteerProfile, VolunteerStatus,
                                volunteer_offices, volunteer_skills)
