@@ -1,8 +1,8 @@
 """The coordinators' directory at 2,000 and 20,000 volunteers with full profiles, in one process.
 
 Prints: SQL statements and milliseconds of a filtered directory page (50 rows) as a coordinator
-and as an admin, each with its table kept (a repeated view, app.people.cache) and built anew on
-every request (as after a change), requests/s on one core (Flask test client, no network), and the CSV and xlsx
+and as an admin, each with its table kept (a repeated view, app.people.cache), built anew on
+every request (as after a change) and cold (nothing kept from before), requests/s on one core (Flask test client, no network), and the CSV and xlsx
 export of every volunteer (seconds, and peak Python memory by tracemalloc in a second run, since
 tracing slows the run down), plus "my data" as JSON when that endpoint exists in this tree.
 
@@ -39,10 +39,13 @@ def fill(app, start: int, count: int, rng: random.Random) -> None:
     people_data.fill_volunteers(app, start, count, rng, status=people_data.any_status, contact_share=0.7)
 
 
-def measure_page(app, client, path: str, seconds: float, kept: bool = True) -> tuple[int, float, float, int, float]:
+def measure_page(app, client, path: str, seconds: float, kept: bool = True,
+                 cold: bool = False) -> tuple[int, float, float, int, float]:
     """Statements, ms, req/s, rows and CPU ms of `path`. kept=False: the directory's table is
     built anew on every request (PEOPLE_CACHE_SECONDS=0, app.people.cache; VIEWER_PAGE_SECONDS=0,
-    app.core.viewerpages), as after a change."""
+    app.core.viewerpages), as after a change: its statement runs, the page is rendered, the rows
+    that did not change come as HTML kept by their content (directory_views._ROWS). cold=True:
+    those too are made anew every time (as in a new process)."""
     with app.app_context():
         engine = db.engine
     app.config["PEOPLE_CACHE_SECONDS"] = 600 if kept else 0
@@ -54,8 +57,12 @@ def measure_page(app, client, path: str, seconds: float, kept: bool = True) -> t
     with statements_seen(engine) as statements:
         r = client.get(path)
     rows = r.get_data(as_text=True).count('<th scope="row"><a href="/people/volunteers/')
+    from app.people import directory_views
+
     n, started, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - started < seconds:
+        if cold:
+            directory_views._ROWS.clear()
         client.get(path)
         n += 1
     elapsed = time.perf_counter() - started
@@ -91,7 +98,8 @@ def report(app, clients, label: str, seconds: float, volunteers: int) -> None:
     # ms and req/s: wall clock; CPU ms: this process's CPU time per request (what one core would
     # serve on a machine of its own: 1000 / CPU ms requests/s; PostgreSQL's own CPU is not in it)
     # kept: the directory's table comes from app.people.cache (a repeated view, nothing changed);
-    # built: it is built anew on every request (as the first view after a change)
+    # built: it is built anew on every request (as the first view after a change), unchanged rows'
+    # HTML kept by their content; cold: nothing kept but the lists (a new process)
     print(f"{'request':<70} {'SQL':>4} {'ms':>7} {'req/s':>7} {'rows':>5} {'CPU ms':>7} {'req/CPU-s':>9}")
     pages = [("coordinator", "/people/volunteers"),
              ("admin", "/people/volunteers"),
@@ -101,9 +109,10 @@ def report(app, clients, label: str, seconds: float, volunteers: int) -> None:
              ("admin", "/people/volunteers?language=ar&level=2&sort=name"),
              ("admin", "/people/volunteers?sort=newest&page=100")]
     for role, path in pages:
-        for kept in (True, False):
-            n_sql, ms, rps, rows, cpu_ms = measure_page(app, clients[role], path, seconds / 2, kept=kept)
-            what = f"{'kept ' if kept else 'built'} {role} {path}"
+        for how in ("kept", "built", "cold"):
+            n_sql, ms, rps, rows, cpu_ms = measure_page(app, clients[role], path, seconds / 2, kept=how == "kept",
+                                                        cold=how == "cold")
+            what = f"{how:<5} {role} {path}"
             print(f"{what:<70} {n_sql:>4} {ms:>7.2f} {rps:>7.0f} {rows:>5} {cpu_ms:>7.2f} {1000 / cpu_ms:>9.0f}")
     with app.app_context():
         some = db.session.scalar(select(func.min(User.id)).where(User.email.like("v%@bench.example")))

@@ -16,6 +16,7 @@ from typing import Callable
 
 from flask import g, has_app_context
 
+from app.core.readcommit import planned_each_time
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -125,8 +126,9 @@ def read_values(sql: str) -> tuple | None:
     return tuple(int(v or 0) for v in rows[0]) if rows else ()
 
 
-def _fetch(sql: str, args, one: bool):
-    """The raw rows of `sql` on this thread's own connection, or UNAVAILABLE."""
+def _fetch(sql: str, args, one: bool, prepare: bool = True):
+    """The raw rows of `sql` on this thread's own connection, or UNAVAILABLE. prepare=False:
+    never as a prepared statement (PostgreSQL plans it for its values each time)."""
     conn = _connection()
     if conn is None:
         return UNAVAILABLE
@@ -134,15 +136,17 @@ def _fetch(sql: str, args, one: bool):
         on_read(sql)
     try:
         if _libpq is not None and conn.info.get("ownread_libpq"):
-            rows = _libpq.fetch(conn, sql, args, one)
+            rows = _libpq.fetch(conn, sql, args, one, prepare)
             if rows is not _libpq.NOT_HERE:
                 return rows
         cur = conn.cursor()
         try:
+            unprepared = {} if prepare or _libpq is None or not _libpq.usable(conn.dbapi_connection) \
+                else {"prepare": False}
             if args is None:
-                cur.execute(sql)
+                cur.execute(sql, **unprepared)
             else:
-                cur.execute(sql, args)
+                cur.execute(sql, args, **unprepared)
             return cur.fetchmany(1) if one else cur.fetchall()
         finally:
             cur.close()
@@ -221,12 +225,19 @@ def all_rows(stmt, params: dict | None = None):
     return rows
 
 
-def rows(stmt, params: dict | None = None) -> list[tuple]:
+def rows(stmt, params: dict | None = None, prepare: bool = True) -> list[tuple]:
     """Every row of a SELECT as tuples: on this thread's own connection (each read sees the
-    latest commit; the request's own uncommitted changes are not in it), else on the request's."""
-    read = all_rows(stmt, params)
+    latest commit; the request's own uncommitted changes are not in it), else on the request's.
+    prepare=False: planned for its values every time (`readcommit.planned_each_time`), where
+    the best plan depends on them (a text search's trigrams)."""
+    read = _run(stmt, params or {}, one=False, prepare=prepare)
     if read is UNAVAILABLE:
-        read = [tuple(r) for r in db.session.connection().execute(stmt, params or {})]
+        conn = db.session.connection()
+        if prepare:
+            read = [tuple(r) for r in conn.execute(stmt, params or {})]
+        else:
+            with planned_each_time(conn):
+                read = [tuple(r) for r in conn.execute(stmt, params or {})]
     return read
 
 
@@ -238,13 +249,13 @@ def row(stmt, params: dict | None = None):
     return read
 
 
-def _run(stmt, params: dict, one: bool):
+def _run(stmt, params: dict, one: bool, prepare: bool = True):
     _stmt, sql, compiled, order, _names, processors, binds = _prepare(stmt, db.engine.dialect)
     values = compiled.construct_params(params)
     for name, proc in binds.items():
         if name in values and values[name] is not None:
             values[name] = proc(values[name])
-    raw = _fetch(sql, tuple(values[name] for name in order) if order is not None else values, one)
+    raw = _fetch(sql, tuple(values[name] for name in order) if order is not None else values, one, prepare)
     if raw is UNAVAILABLE:
         return UNAVAILABLE
     return [tuple(proc(value) if proc is not None and value is not None else value

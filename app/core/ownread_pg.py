@@ -23,6 +23,7 @@ from psycopg.adapt import Transformer
 NOT_HERE = object()  # fetch's answer: not for this way, use the cursor
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
+_INFERRED = re.compile(r"(?:\bLIMIT|\bOFFSET|[^<>!=]=|<>|!=|>=|<=)\s*$")
 _numbered: dict[str, tuple[bytes, tuple[str, ...]] | None] = {}
 
 
@@ -49,9 +50,10 @@ def _to_numbered(sql: str) -> tuple[bytes, tuple[str, ...]] | None:
         if name not in names:
             names.append(name)
         # The parameters go as text of no type, so the server infers each from where it stands:
-        # right for one cast to its type (`::INTEGER`, as SQLAlchemy writes them) or a LIMIT or
-        # OFFSET, not for a bare `SELECT %(x)s` (text, where the cursor's would be an int).
-        if not sql.startswith("::", match.end()) and not re.search(r"(LIMIT|OFFSET)\s*$", sql[:match.start()]):
+        # right for one cast to its type (`::INTEGER`, as SQLAlchemy writes them), one compared
+        # with something typed (`users.role = $1`: the column's type) or a LIMIT or OFFSET, not
+        # for a bare `SELECT %(x)s` (text, where the cursor's would be an int).
+        if not sql.startswith("::", match.end()) and not _INFERRED.search(sql, 0, match.start()):
             untyped = True
         return f"${names.index(name) + 1}"
 
@@ -80,9 +82,23 @@ def _text(value) -> bytes | None:
     raise TypeError(type(value))
 
 
-def fetch(conn, sql: str, args, one: bool):
+def _prepared_name(conn, pgconn, numbered: bytes) -> bytes:
+    prepared: dict[bytes, bytes] = conn.info.setdefault("ownread_prepared", {})
+    name = prepared.get(numbered)
+    if name is None:
+        name = f"wk_own_{len(prepared)}".encode()
+        result = pgconn.prepare(name, numbered)
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise RuntimeError(pgconn.get_error_message())
+        prepared[numbered] = name
+    return name
+
+
+def fetch(conn, sql: str, args, one: bool, prepare: bool = True):
     """The rows (tuples) of `sql` with `args` (a dict, or None for SQL without parameters) on the
-    pooled connection `conn` (SQLAlchemy's wrapper, autocommit), or NOT_HERE."""
+    pooled connection `conn` (SQLAlchemy's wrapper, autocommit), or NOT_HERE. prepare=False: sent
+    with its values and planned for them each time (`PGconn.exec_params`), for a statement whose
+    best plan depends on the values (app.core.readcommit.planned_each_time)."""
     params = None
     if args is None:
         numbered = sql.encode()
@@ -99,15 +115,10 @@ def fetch(conn, sql: str, args, one: bool):
             return NOT_HERE
     dbapi = conn.dbapi_connection
     pgconn = dbapi.pgconn
-    prepared: dict[bytes, bytes] = conn.info.setdefault("ownread_prepared", {})
-    name = prepared.get(numbered)
-    if name is None:
-        name = f"wk_own_{len(prepared)}".encode()
-        result = pgconn.prepare(name, numbered)
-        if result.status != pq.ExecStatus.COMMAND_OK:
-            raise RuntimeError(pgconn.get_error_message())
-        prepared[numbered] = name
-    result = pgconn.exec_prepared(name, params)
+    if prepare:
+        result = pgconn.exec_prepared(_prepared_name(conn, pgconn, numbered), params)
+    else:
+        result = pgconn.exec_params(numbered, params)
     if result.status != pq.ExecStatus.TUPLES_OK:
         raise RuntimeError(pgconn.get_error_message())
     transformer = conn.info.get("ownread_transformer")

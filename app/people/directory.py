@@ -20,18 +20,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator
+from functools import cached_property, lru_cache
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import (Index, Integer, Select, String, bindparam, case, cast, event, exists, false, func, literal,
-                        select, text)
+                        select, text, true)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.accounts.models import Role, User
+from app.core import ownread
 from app.core.permissions import office_scope
-from app.core.readcommit import planned_each_time
 from app.extensions import db
 from app.offices.models import District
 from app.people.models import (ActivityKind, ConsentPurpose, VolunteerConsent, VolunteerLanguage,
@@ -146,7 +146,10 @@ def _visible(scope_kind: str, walk_created: bool = False) -> Select:
         return stmt
     if scope_kind == "none":
         return stmt.where(false())
-    return stmt.where(_works_with(bindparam("scope", expanding=True)))
+    if scope_kind == "offices":
+        return stmt.where(_works_with(bindparam("scope", expanding=True)))
+    count = int(scope_kind.removeprefix("offices"))  # a shape's: `_shape`
+    return stmt.where(_works_with([bindparam(f"scope_{i}", type_=Integer) for i in range(count)]))
 
 
 def _works_with(office_ids):
@@ -205,7 +208,10 @@ _Shape = tuple
 
 
 def _shape(scope: set[int] | None, flt: DirectoryFilter) -> _Shape:
-    return (_scope_kind(scope), flt.nothing, bool(flt.q), bool(flt.language), flt.skill is not None,
+    # the number of the viewer's offices is part of the shape (one bind parameter each, not an
+    # expanding list), so a page's SQL is fixed text that can run straight on libpq (app.core.ownread)
+    kind = _scope_kind(scope)
+    return (f"offices{len(scope)}" if kind == "offices" else kind, flt.nothing, bool(flt.q), bool(flt.language), flt.skill is not None,
             flt.district is not None, flt.slot is not None, flt.status is not None, flt.kind is not None,
             flt.office is not None, flt.contact, flt.sort if flt.sort in SORTS else "name")
 
@@ -218,7 +224,7 @@ def _like_pattern(text: str) -> str:
 def _values(scope: set[int] | None, flt: DirectoryFilter) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if scope:
-        values["scope"] = sorted(scope)
+        values.update((f"scope_{i}", office) for i, office in enumerate(sorted(scope)))
     if flt.q:
         values["pattern"] = _like_pattern(flt.q.lower())
     if flt.language:
@@ -354,11 +360,16 @@ def _order(sort: str, c: _SortColumns) -> list:
     if sort == "district":
         return [case((c.district_name.is_(None), 1), else_=0), c.district_name, c.name, c.id]
     if sort == "status":
-        lifecycle = case({s: i for i, s in enumerate(STATUS_ORDER)}, value=c.status)
+        # typed values (`'new'::VARCHAR`, `0::INTEGER`): fixed SQL that runs on libpq as it is
+        lifecycle = case({literal(s.value, String): literal(i, Integer) for i, s in enumerate(STATUS_ORDER)},
+                         value=c.status)
         return [lifecycle, c.name, c.id]
     if sort == "newest":
         return [c.created_at.desc(), c.id.desc()]
     return [c.name, c.id]
+
+
+_TOTAL = 12  # the total's place in a page's row: after `_columns(False)` and the contact
 
 
 @lru_cache(maxsize=256)
@@ -366,18 +377,19 @@ def _page_stmt(shape: _Shape) -> Select:
     """One page in one statement: the sorted, LIMITed rows with the capped total as a subquery,
     and around it, for just those rows (so never for rows that a sort discards), the contact
     consent and the facts, in the same order; the columns of `_columns()` + total + `_facts`,
-    as `_row` reads them. The consent is a scalar subquery out here, not an EXISTS in the
+    as `row_from` reads them. The consent is a scalar subquery out here, not an EXISTS in the
     sorted part: PostgreSQL answered an EXISTS by hashing every consent in the table first
     (a sequential scan of them all; 3-10 of the 15-25 ms of an admin's page at 20,000), where
     51 look-ups in the consents' key (user_id, purpose) do."""
     page = (_directory_select(shape, True, False, False)
             .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
             .subquery("page"))
-    contact = (select(literal(True)).where(VolunteerConsent.user_id == page.c.id,
+    contact = (select(true()).where(VolunteerConsent.user_id == page.c.id,
                                            VolunteerConsent.purpose == ConsentPurpose.CONTACT,
                                            VolunteerConsent.given.is_(True))
-               .limit(1).scalar_subquery())  # true or NULL (`_row`: bool)
+               .limit(1).scalar_subquery())  # true or NULL (`row_from`: bool)
     columns = [c for c in page.c if c.key != "total"] + [contact.label("contact"), page.c.total]
+    assert columns[_TOTAL] is page.c.total
     return select(*columns, *_facts(page.c.id)).order_by(*_order(shape[-1], _SortColumns(
         func.lower(page.c.name), page.c.id, page.c.district_name, page.c.status, page.c.created_at)))
 
@@ -403,13 +415,17 @@ class DirectoryRow:
 
 @dataclass
 class DirectoryPage:
-    rows: list[DirectoryRow]
+    raw: list[tuple]        # the page's rows as read (`row_key` names one by its content)
     page: int
     per_page: int
     total: int              # the matches; when `capped`, COUNT_CAP + 1 stands for "more than COUNT_CAP"
     more: bool = False      # a row exists after this page
     capped: bool = False
     cap: int = COUNT_CAP
+
+    @cached_property
+    def rows(self) -> list[DirectoryRow]:
+        return [row_from(r) for r in self.raw]
 
     @property
     def pages(self) -> int:
@@ -425,6 +441,12 @@ class DirectoryPage:
     @property
     def has_next(self) -> bool:
         return self.more
+
+
+def row_key(raw: tuple) -> tuple:
+    """What a row read for a page shows, as a key (everything but the page's total): two equal
+    keys are the same row with the same content, whatever page or filter it came in."""
+    return raw[:_TOTAL] + raw[_TOTAL + 1:]
 
 
 def _languages(text: str | None) -> tuple[tuple[str, int], ...]:
@@ -450,7 +472,7 @@ def _ids(text: str | None) -> list[int]:
     return ids
 
 
-def _row(r) -> DirectoryRow:
+def row_from(r) -> DirectoryRow:
     """A row of `_columns()` (+ total) + `_facts`, by position: 50 rows by name cost more than
     the statement."""
     (ident, name, email, phone, district_id, district_name, status, hours, availability, kinds, created_at,
@@ -465,26 +487,26 @@ def directory_page(scope: set[int] | None, flt: DirectoryFilter, page: int = 1,
                    per_page: int | None = None) -> DirectoryPage:
     """One page in one statement (`_page_stmt`): the rows (one more than the page, to know
     whether a next page exists) with the capped total and their languages/skills/offices. A
-    page beyond the end shows the last one (an exact count and the rows again, only then)."""
+    page beyond the end shows the last one (an exact count and the rows again, only then).
+
+    Read on the thread's own connection (`ownread.rows`: straight on libpq, no pooled connection
+    and no transaction for the page, the latest commit), planned for its values every time (the
+    best plan depends on them: a search's trigrams)."""
     page = max(1, page or 1)
     per_page = per_page or PER_PAGE
     shape, values = _shape(scope, flt), _values(scope, flt)
     stmt = _page_stmt(shape)
-    # Core statements on the session's connection: no ORM entities to build for plain rows.
-    conn = db.session.connection()
-    with planned_each_time(conn):  # the best plan depends on the values (a search's trigrams)
-        result = conn.execute(stmt, {**values, "limit": per_page + 1, "offset": (page - 1) * per_page}).all()
-        total = result[0].total if result else 0
-        if not result and page > 1:
-            total = conn.execute(_count_stmt(shape), values).scalar() or 0
-            page = max(1, -(-total // per_page))
-            result = conn.execute(stmt, {**values, "limit": per_page + 1, "offset": (page - 1) * per_page}).all() \
-                if total else []
-            capped = False
-        else:
-            capped = total > COUNT_CAP
-    rows = [_row(r) for r in result[:per_page]]
-    return DirectoryPage(rows=rows, page=page, per_page=per_page, total=total, more=len(result) > per_page,
+    result = ownread.rows(stmt, {**values, "limit": per_page + 1, "offset": (page - 1) * per_page}, prepare=False)
+    total = result[0][_TOTAL] if result else 0
+    if not result and page > 1:
+        total = ownread.rows(_count_stmt(shape), values, prepare=False)[0][0] or 0
+        page = max(1, -(-total // per_page))
+        result = ownread.rows(stmt, {**values, "limit": per_page + 1, "offset": (page - 1) * per_page},
+                              prepare=False) if total else []
+        capped = False
+    else:
+        capped = total > COUNT_CAP
+    return DirectoryPage(raw=result[:per_page], page=page, per_page=per_page, total=total, more=len(result) > per_page,
                          capped=capped, cap=COUNT_CAP)
 
 
@@ -494,7 +516,7 @@ def _count_stmt(shape: _Shape) -> Select:
 
 
 def count_matches(scope: set[int] | None, flt: DirectoryFilter) -> int:
-    return db.session.connection().execute(_count_stmt(_shape(scope, flt)), _values(scope, flt)).scalar() or 0
+    return ownread.rows(_count_stmt(_shape(scope, flt)), _values(scope, flt), prepare=False)[0][0] or 0
 
 
 def iter_rows(scope: set[int] | None, flt: DirectoryFilter, chunk: int = EXPORT_CHUNK) -> Iterator[list[DirectoryRow]]:
@@ -511,7 +533,7 @@ def iter_rows(scope: set[int] | None, flt: DirectoryFilter, chunk: int = EXPORT_
     result = db.session.execute(stmt, _values(scope, flt))
     try:
         for part in result.partitions():
-            yield [_row(r) for r in part]
+            yield [row_from(r) for r in part]
     finally:
         result.close()
 
@@ -545,6 +567,6 @@ def volunteer_sections(user_id: int, viewer) -> list[tuple[VolunteerSection, Any
     return out
 
 
-__all__ = ["DirectoryFilter", "DirectoryPage", "DirectoryRow", "PER_PAGE", "SORTS",
+__all__ = ["DirectoryFilter", "DirectoryPage", "DirectoryRow", "PER_PAGE", "SORTS", "row_key", "row_from",
            "COUNT_CAP", "count_matches", "directory_page", "directory_query", "matching", "iter_rows", "may_see_volunteer",
            "register_volunteer_section", "viewer_scope", "visible_volunteers", "volunteer_sections"]

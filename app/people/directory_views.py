@@ -3,6 +3,7 @@ page for staff (same blueprint as app.people.views). Thin: queries in `directory
 `care`, spreadsheets in `exports`."""
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 
@@ -180,22 +181,45 @@ def _escaped(values: list[str]) -> list[str]:
     return parts if len(parts) == len(values) else [str(escape(v)) for v in values]
 
 
-def _rows_html(rows, lists: _Lists) -> Markup:
+# Each row's HTML, kept by everything it is made of: the lists' content, language and scope
+# (`_Lists.serial`), the script root (its link) and the row's own content as read
+# (`directory.row_key`). After a change the pages are built anew, but nearly all their rows
+# are the same as before: those are joined from here, without being read into objects or
+# formatted again. Never stale (a changed row is another key); bounded, the longest unused first.
+_ROWS: collections.OrderedDict[tuple, str] = collections.OrderedDict()
+_ROWS_MAX = 5000
+
+
+def _rows_html(page: directory.DirectoryPage, lists: _Lists) -> Markup:
     """The directory table's rows as HTML, one format string per row: 50 rows through Jinja
     (a dozen lookups and escapes per row) were the largest part of the page's time. The cells
     are the template's: name with link and e-mail, phone, district, languages, skills, status,
     contact consent; every value escaped."""
     person_url = escape(url_for("people.directory_list") + "/")
+    prefix = (lists.serial, person_url)
+    out = []
+    for raw in page.raw:
+        key = (prefix, directory.row_key(raw))
+        html = _ROWS.get(key)
+        if html is None:
+            html = _row_html(directory.row_from(raw), lists, person_url)
+            if len(_ROWS) >= _ROWS_MAX:
+                _ROWS.popitem(last=False)
+            _ROWS[key] = html
+        else:
+            _ROWS.move_to_end(key)
+        out.append(html)
+    return Markup("".join(out))
+
+
+def _row_html(r: directory.DirectoryRow, lists: _Lists, person_url: str) -> str:
     l_contact, l_district, l_lang, l_skill, l_status, l_consent, yes, no = lists.cell_labels
     labels = lists.labels
     skills = labels.skills
-    out = []
-    for r in rows:
-        name, email, phone, district, langs, skill_names, status, status_label = _escaped([
-            r.name, r.email, r.phone, r.district_name or "", labels.languages(r),
-            ", ".join(skills.get(i, "") for i in r.skill_ids), r.status.value, labels.status_label(r.status)])
-        out.append(
-            f'<tr><th scope="row"><a href="{person_url}{r.id}">{name}</a><br>'
+    name, email, phone, district, langs, skill_names, status, status_label = _escaped([
+        r.name, r.email, r.phone, r.district_name or "", labels.languages(r),
+        ", ".join(skills.get(i, "") for i in r.skill_ids), r.status.value, labels.status_label(r.status)])
+    return (f'<tr><th scope="row"><a href="{person_url}{r.id}">{name}</a><br>'
             f'<span class="muted break">{email}</span></th>\n'
             f'      <td data-label="{l_contact}">{phone}</td>\n'
             f'      <td data-label="{l_district}">{district}</td>\n'
@@ -203,7 +227,6 @@ def _rows_html(rows, lists: _Lists) -> Markup:
             f'      <td data-label="{l_skill}">{skill_names}</td>\n'
             f'      <td data-label="{l_status}"><span class="tag status-{status}">{status_label}</span></td>\n'
             f'      <td data-label="{l_consent}">{yes if r.contact else no}</td></tr>\n')
-    return Markup("".join(out))
 
 
 def _display_rows(rows, labels: exports.Labels) -> list[dict]:
@@ -240,7 +263,7 @@ def _directory_page(filters_html: Markup, flt, lists: _Lists, version: int):
     if table_html is None:
         page = directory.directory_page(directory.viewer_scope(current_user), flt, _page_number())
         table_html = Markup(render_template("people/directory/_table.html", page=page,
-                                            rows_html=_rows_html(page.rows, lists), filter_args=_filter_args()))
+                                            rows_html=_rows_html(page, lists), filter_args=_filter_args()))
         people_cache.put(key, table_html)
     return render_template("people/directory/list.html", filters_html=filters_html, table_html=table_html)
 

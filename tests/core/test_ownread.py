@@ -206,7 +206,10 @@ def test_placeholders_are_numbered_once_per_name_and_percent_signs_kept():
     assert names == ("k", "n", "lim")
     # a parameter without a cast would come back as text: left to the cursor
     assert ownread_pg._to_numbered("SELECT %(x)s") is None
-    assert ownread_pg._to_numbered("SELECT a FROM t WHERE w = %(n)s AND 1 = 1") is None
+    assert ownread_pg._to_numbered("SELECT a FROM t WHERE f(%(n)s)") is None
+    # one compared with a column takes the column's type
+    assert ownread_pg._to_numbered("SELECT a FROM t WHERE w = %(n)s AND v <> %(m)s AND u >= %(n)s")[0] \
+        == b"SELECT a FROM t WHERE w = $1 AND v <> $2 AND u >= $1"
     assert ownread_pg._to_numbered("SELECT 1 WHERE x IN (__[POSTCOMPILE_ids])") is None
     from datetime import date, datetime, timezone
 

@@ -2,6 +2,7 @@
 constant number of SQL statements."""
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 
@@ -405,3 +406,49 @@ def test_a_volunteers_page_shows_languages_best_first_offices_and_skills_in_the_
     html = client.get(f"/people/volunteers/{v.id}").get_data(as_text=True)
     assert "<dd>Accompanying to authorities or doctors, Translating and interpreting</dd>" in html
     assert "<dd>Arabic (native language), French (good), German (basic)</dd>" in html
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="prepared statements are PostgreSQL's")
+def test_the_page_is_read_on_libpq_and_planned_for_its_values_every_time(app, make, office, coordinator, client,
+                                                                         monkeypatch):
+    """The page's statement runs on the own connection straight through libpq (app.core.ownread),
+    never as a prepared statement: PostgreSQL's generic plan for `LIKE $1` can't use the trigram
+    index, so from the sixth run on a prepared search would read every account."""
+    from app.core import ownread, ownread_pg
+
+    make.full_volunteer(office, name="Amina Haddad")
+    ways = []
+    real = ownread_pg.fetch
+
+    def spy(conn, sql, args, one, prepare=True):
+        answer = real(conn, sql, args, one, prepare)
+        if ") AS page" in sql:  # the page's statement (`directory._page_stmt`)
+            ways.append((prepare, answer is ownread_pg.NOT_HERE))
+        return answer
+
+    monkeypatch.setattr(ownread_pg, "fetch", spy)
+    app.config["PEOPLE_CACHE_SECONDS"] = app.config["VIEWER_PAGE_SECONDS"] = 0  # the page read every time
+    for _ in range(7):
+        assert names(client, "?q=hadd") == ["Amina Haddad"]
+    assert ways and all(way == (False, False) for way in ways), ways
+    prepared = ownread._own.conn.dbapi_connection.execute("SELECT statement FROM pg_prepared_statements").fetchall()
+    assert not any(") AS page" in s for (s,) in prepared)
+
+
+def test_rows_are_reused_by_their_content_and_an_edited_row_is_made_anew(app, make, office, coordinator, client):
+    from app.people import directory_views
+    from app.people.models import VolunteerProfile
+
+    anna = make.full_volunteer(office, name="Anna", phone="0231 111")
+    make.full_volunteer(office, name="Bert", status="new")
+    directory_views._ROWS.clear()
+    assert names(client) == ["Anna", "Bert"]
+    assert len(directory_views._ROWS) == 2
+    assert names(client, "?status=active") == ["Anna"]  # another page, the same row: no new entry
+    assert len(directory_views._ROWS) == 2
+    with app.app_context():
+        db.session.get(VolunteerProfile, anna.id).phone = "0231 222"
+        db.session.commit()
+    html = client.get("/people/volunteers?status=active").get_data(as_text=True)
+    assert "0231 222" in html and "0231 111" not in html
+    assert len(directory_views._ROWS) == 3
