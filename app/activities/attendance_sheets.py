@@ -47,10 +47,19 @@ class SheetRow:
     phone: str
 
 
+# What a sheet shows of the people on it (`show_contact`), by who looks:
+# "all"            the office's staff: names, e-mail and phone;
+# "consent"        a partner organisation: name and phone of those who agreed to have them passed
+#                  on (consent 2, its text says exactly that), no e-mail; the others without name;
+# "names"          staff's sign-in sheet: names, no contact data;
+# "names-consent"  a partner's sign-in sheet: names of those who agreed, no contact data.
+_STAFF_RULES = ("all", "names")
+
+
 def _stmt(show_contact: str):
     from app.people.consent import shares_with_partner
 
-    shared = shares_with_partner(Signup.user_id) if show_contact != "all" else None
+    shared = shares_with_partner(Signup.user_id) if show_contact not in _STAFF_RULES else None
     cols = [Signup.id, Signup.user_id, User.name, Signup.delegate_name, Organisation.name, Role.name, Slot.starts_at,
             Signup.state, Signup.attendance, Signup.minutes, Signup.minutes_reason, minutes_given(),
             Slot.duration_minutes, Signup.walk_in, Signup.over_capacity, User.email, VolunteerProfile.phone]
@@ -63,12 +72,19 @@ def _stmt(show_contact: str):
 
 
 def _rows(stmt, show_contact: str) -> list[SheetRow]:
+    from app.people.consent import name_not_shared
+
+    staff = show_contact in _STAFF_RULES
+    contact = show_contact in ("all", "consent")
     out = []
     for r in db.session.execute(stmt):
-        visible = show_contact == "all" or bool(r[17])
-        out.append(SheetRow(r[0], r[1], r[2] or r[3] or "—", r[4] or "", r[5], r[6], r[7], r[8], r[9],
+        shared = staff or bool(r[17])
+        own_person = r[1] is not None and not r[4]  # a volunteer's own sign-up, not an organisation's delegate
+        name = (r[2] or r[3] or "—") if shared or not own_person else str(name_not_shared())
+        out.append(SheetRow(r[0], r[1], name, r[4] or "", r[5], r[6], r[7], r[8], r[9],
                             r[10] or "", int(r[11] or 0), r[12], bool(r[13]), bool(r[14]),
-                            (r[15] or "") if visible else "", (r[16] or "") if visible else ""))
+                            (r[15] or "") if show_contact == "all" else "",
+                            (r[16] or "") if contact and shared else ""))
     return out
 
 

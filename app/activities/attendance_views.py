@@ -335,7 +335,8 @@ def activity_export(activity_id: int, fmt: str):
 @manager_required
 def sign_in_sheet(activity_id: int, slot_id: int):
     slot = _slot_or_404(activity_id, slot_id)
-    rows = sheets.slot_rows(slot.id, show_contact="none", states=(SignupState.CONFIRMED,))
+    rows = sheets.slot_rows(slot.id, show_contact="names" if svc.is_staff(current_user) else "names-consent",
+                            states=(SignupState.CONFIRMED,))
     return render_template("activities/attendance/sign_in_sheet.html", slot=slot, activity=slot.role.activity,
                            role=slot.role, rows=rows, empty=max(EMPTY_ROWS, 0))
 

@@ -66,7 +66,7 @@ ACTIVITY_KINDS += [
              _l("Urgent: can you help? %(title)s, %(when)s"),
              example={**_HANDOVER, "accept_link": "https://example.org/activities/urgent/…",
                       "consents_link": "https://example.org/people/consents", "office_email": "brackel@example.org"},
-             per_office=True),
+             per_office=True, needs_contact=True),
 ]
 for _kind in ACTIVITY_KINDS:
     KINDS[_kind.key] = _kind

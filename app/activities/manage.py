@@ -854,7 +854,7 @@ def roster(slot: Slot, *, show_contact: str) -> Roster:
     """Every sign-up of a slot with the person's name, e-mail, phone and organisation in one
     statement. `show_contact`: "all" (the office's staff see e-mail and phone), "consent" (a
     partner organisation sees them only where the person agreed to share them with partners)."""
-    from app.people.consent import shares_with_partner
+    from app.people.consent import name_not_shared, shares_with_partner
     from app.people.models import VolunteerProfile
 
     from sqlalchemy.orm import aliased
@@ -874,10 +874,14 @@ def roster(slot: Slot, *, show_contact: str) -> Roster:
     confirmed, offered, waiting, ended = [], [], [], []
     for (sid, uid, name, email, phone, org, delegate, state, queue_no, expires, over, created,
          is_shared, h_id, h_state, h_taker) in db.session.execute(stmt):
-        visible = show_contact == "all" or bool(is_shared)
-        row = RosterRow(sid, uid, name or delegate or "—", (email or "") if visible else "",
-                        (phone or "") if visible else "", org or "", state, queue_no, None, expires,
-                        bool(over), created, visible, h_id, h_state, h_taker or "")
+        # staff see everything; a partner the name and phone of those who agreed (consent 2 says
+        # exactly that), never the e-mail, and of the others no name either
+        staff = show_contact == "all"
+        visible = staff or bool(is_shared)
+        own_person = uid is not None and not org  # not an organisation's delegate
+        row = RosterRow(sid, uid, (name or delegate or "—") if visible or not own_person else str(name_not_shared()),
+                        (email or "") if staff else "", (phone or "") if visible else "", org or "", state,
+                        queue_no, None, expires, bool(over), created, visible, h_id, h_state, h_taker or "")
         if state == SignupState.CONFIRMED:
             confirmed.append(row)
         elif state == SignupState.OFFERED:

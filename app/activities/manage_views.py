@@ -40,12 +40,15 @@ PREFIX = "/manage/activities"
 
 
 def manager_required(view):
-    """Staff, or a contact of an approved partner organisation; anyone else 403."""
+    """Staff, or a contact of an approved partner organisation; anyone else 403 — a contact whose
+    organisation is not approved (yet) is told so (the menu shows them the link already)."""
 
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not (svc.is_staff(current_user) or svc.partner_organisation_id(current_user) is not None):
+            if current_user.role == UserRole.PARTNER and request.method == "GET":
+                return render_template("activities/manage/not_approved.html"), 403
             abort(403)
         return view(*args, **kwargs)
 

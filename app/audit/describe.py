@@ -161,7 +161,8 @@ def _value(key: str, value: Any, names: Names) -> str:
         return str(KINDS[value].label)
     if key == "locale" and isinstance(value, str) and value:
         return language_name(value)
-    return _plain(value)
+    words = audit.value_words(key, value)
+    return words if words is not None else _plain(value)
 
 
 def _detail(entry: AuditEntry, names: Names) -> list[tuple[str, str]]:

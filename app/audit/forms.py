@@ -21,9 +21,10 @@ class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False  # a search form: it changes nothing
 
-    actor = SelectField(_l("Person"), validate_choice=True)
-    action = SelectField(_l("What was done"), validate_choice=True)
-    record_type = SelectField(_l("Kind of record"), validate_choice=True)
+    # default "": a bookmarked URL that names only some filters leaves the others at "any"
+    actor = SelectField(_l("Person"), validate_choice=True, default="")
+    action = SelectField(_l("What was done"), validate_choice=True, default="")
+    record_type = SelectField(_l("Kind of record"), validate_choice=True, default="")
     record_id = IntegerField(_l("Record number"), validators=[Optional()], min=1)
     date_from = DateField(_l("From (date)"), validators=[Optional(), _in_range],
                           format=["%Y-%m-%d", "%d.%m.%Y"])

@@ -7,7 +7,7 @@ Entries are never updated or deleted by the app (there is no function for it); t
 lists them lives on top of the areas (app/audit)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -88,13 +88,31 @@ FIELD_LABELS: dict[str, Any] = {
 }
 
 
+# How a detail's value is put into words, per detail key (a status code → "aktiv").
+VALUE_WORDS: dict[str, Callable[[Any], str]] = {}
+
+
 def register_labels(*, actions: dict[str, Any] | None = None, records: dict[str, Any] | None = None,
-                    details: dict[str, Any] | None = None, fields: dict[str, Any] | None = None) -> None:
-    """Let an area name its own actions, record types, detail keys and field names (lazy strings)."""
+                    details: dict[str, Any] | None = None, fields: dict[str, Any] | None = None,
+                    values: dict[str, Callable[[Any], str]] | None = None) -> None:
+    """Let an area name its own actions, record types, detail keys and field names (lazy
+    strings), and say how the values of its detail keys read (`values`: key → function)."""
     ACTION_LABELS.update(actions or {})
     RECORD_LABELS.update(records or {})
     DETAIL_LABELS.update(details or {})
     FIELD_LABELS.update(fields or {})
+    VALUE_WORDS.update(values or {})
+
+
+def value_words(key: str, value: Any) -> str | None:
+    """The registered words for a detail's value, or None (then it is shown as it is)."""
+    words = VALUE_WORDS.get(key)
+    if words is None:
+        return None
+    try:
+        return words(value)
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
 
 
 def action_label(action: str) -> str:

@@ -28,7 +28,7 @@ LAST = ["Müller", "Schmidt", "Yılmaz", "Haddad", "Kowalenko", "Becker", "Hoffm
         "Demir", "Wagner", "Al-Hassan", "Koch", "Tesfaye", "Richter", "Karimi", "Klein", "Bondarenko",
         "Wolf", "Öztürk", "Schröder", "Nazari", "Neumann", "Ibrahim", "Schwarz", "Kaya", "Zimmermann",
         "Petrenko", "Braun", "Mahmoud", "Krüger", "Hosseini", "Hartmann", "Abebe", "Lange", "Ahmadi"]
-LANGS = ["ar", "en", "fa", "ku", "uk", "tr", "ru", "ti", "prs", "fr"]
+LANGS = ["ar", "en", "fa", "kmr", "uk", "tr", "ru", "ti", "prs", "fr", "ckb", "ps", "so"]
 LEVELS = [1, 2, 2, 3, 3, 4]  # LanguageLevel: basic, good, fluent, native
 _A, _P, _R = OrganisationState.APPROVED, OrganisationState.PENDING, OrganisationState.REFUSED
 ORGS = [  # name, type, district, state, number of contacts

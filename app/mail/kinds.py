@@ -21,6 +21,10 @@ class MailKind:
     # Sent on behalf of one office, so that office may word it its own way (an override).
     # Account mails are network-wide; a coordinator's message is worded by the coordinator.
     per_office: bool = False
+    # Sent only to people who agreed to be contacted about opportunities (an urgent call, a
+    # matching proposal): a withdrawal skips those still queued, and the worker checks again
+    # before it sends (app.mail.services.needs_contact_consent).
+    needs_contact: bool = False
 
 
 _EXAMPLE_USER = {"name": "Amina Haddad", "email": "amina@example.org"}

@@ -480,14 +480,30 @@ def volunteers_audience(office, district=None, language: str | None = None) -> d
 # reader's language without this module knowing the areas.
 AudienceDescriber = Callable[[Mapping[str, Any], bool], str]
 _AUDIENCES: dict[str, AudienceDescriber] = {}
+# Audiences reached only with their consent to be contacted (an office's volunteers); a roster's
+# people get what concerns their own sign-up without it.
+_CONTACT_AUDIENCES: set[str] = set()
 
 
-def register_audience(key: str) -> Callable[[AudienceDescriber], AudienceDescriber]:
+def register_audience(key: str, *, needs_contact: bool = False) -> Callable[[AudienceDescriber], AudienceDescriber]:
     def deco(fn: AudienceDescriber) -> AudienceDescriber:
         _AUDIENCES[key] = fn
+        if needs_contact:
+            _CONTACT_AUDIENCES.add(key)
         return fn
 
     return deco
+
+
+def needs_contact_consent():
+    """A condition on OutboxMail: mails that may go only to someone who agreed to be contacted —
+    the kinds that say so (`MailKind.needs_contact`) and messages to an audience that does (an
+    office's volunteers; a message without audience data, from before there was any, counts as
+    one)."""
+    kinds = sorted(k for k, kind in KINDS.items() if kind.needs_contact)
+    audience = Message.audience_data["key"].as_string()  # NULL without data (SQL or JSON null)
+    contact_messages = select(Message.id).where(audience.is_(None) | audience.in_(sorted(_CONTACT_AUDIENCES)))
+    return OutboxMail.kind.in_(kinds) | OutboxMail.message_id.in_(contact_messages)
 
 
 def describe_audience(data: Mapping[str, Any] | None, fallback: str = "", *,
@@ -501,7 +517,7 @@ def describe_audience(data: Mapping[str, Any] | None, fallback: str = "", *,
     return describer(data, short) or fallback
 
 
-@register_audience("volunteers")
+@register_audience("volunteers", needs_contact=True)
 def _volunteers_audience(data: Mapping[str, Any], short: bool) -> str:
     from app.core.templating import language_name
 

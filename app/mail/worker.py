@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from flask import current_app
 from flask_babel import force_locale
@@ -477,8 +477,28 @@ def _prepare(rows: list[OutboxMail]) -> list[_Claimed]:
     return items
 
 
+# Checks right before a batch goes out, registered by the areas that know why a queued mail may
+# no longer be sent (app.people.consent: one that needs the consent to be contacted, after a
+# withdrawal that came in while it was being queued). Each takes the batch's mail ids and answers
+# {id: reason} for those to skip; one statement per batch.
+_WITHHOLD: list[Callable[[list[int]], dict[int, str]]] = []
+
+
+def register_withhold(check: Callable[[list[int]], dict[int, str]]) -> Callable[[list[int]], dict[int, str]]:
+    _WITHHOLD.append(check)
+    return check
+
+
+def _withheld(ids: list[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for check in _WITHHOLD:
+        out.update(check(ids))
+    return out
+
+
 def process_batch(rows: list[OutboxMail], worker_id: str, stats: SendStats,
                   stop: threading.Event | None = None) -> None:
+    withheld = _withheld([row.id for row in rows]) if rows else {}
     pending = _prepare(rows)
     suppressed = _suppressed({i.address for i in pending if not i.is_service})
     # Renew the claim well before it could expire, so a slow but living worker keeps its mails.
@@ -494,7 +514,7 @@ def process_batch(rows: list[OutboxMail], worker_id: str, stats: SendStats,
                     if not pending:
                         break
                 item = pending[0]
-                reason = suppressed.get(item.address) if not item.is_service else None
+                reason = withheld.get(item.id) or (suppressed.get(item.address) if not item.is_service else None)
                 if reason:
                     if _finish(item, worker_id, status=MailStatus.SKIPPED, last_error=reason):
                         stats.skipped += 1

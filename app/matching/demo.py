@@ -19,7 +19,7 @@ NEEDS = [
     ("homework", "proposed", "Hausaufgabenhilfe für ein Kind in der 4. Klasse, Mathe und Deutsch.",
      "Ein Kind in der 4. Klasse braucht Hilfe bei den Hausaufgaben, einmal pro Woche.", None, ["uk"], (2, 1)),
     ("translation", "matched", "Übersetzung beim Elternabend der Grundschule.",
-     "Übersetzung beim Elternabend einer Grundschule, etwa zwei Stunden.", None, ["ar", "ku"], None),
+     "Übersetzung beim Elternabend einer Grundschule, etwa zwei Stunden.", None, ["ar", "kmr"], None),
     ("furniture", "done", "Möbel für die erste eigene Wohnung abholen und aufbauen.",
      "Eine Familie braucht Hilfe beim Aufbau von Möbeln.", None, [], None),
     ("leisure", "closed", "Sportpartnerschaft für einen Jugendlichen.", "", None, ["ti"], None),

@@ -16,7 +16,7 @@ MATCHING_KINDS = [
     MailKind("matching_proposal", _l("A need proposed to a volunteer"), _l("Can you help? %(category)s"),
              example={**_NEED, "shared_text": "Eine Familie braucht Begleitung zur Ausländerbehörde, Arabisch hilft.",
                       "deadline": "Freitag, 26. Februar 2027, 18:00",
-                      "answer_link": "https://example.org/matching/answer/…"}, per_office=True),
+                      "answer_link": "https://example.org/matching/answer/…"}, per_office=True, needs_contact=True),
     MailKind("matching_accepted", _l("A volunteer accepted a need"), _l("Accepted: %(category)s"),
              example=_STAFF, per_office=True),
     MailKind("matching_declined", _l("A volunteer declined a need"), _l("Declined: %(category)s"),

@@ -15,6 +15,7 @@ from app.core.permissions import staff_required
 from app.extensions import limiter
 from app.mydata import bp, services
 from app.mydata.forms import REQUEST_WAY_LABELS, DeleteAccountForm, DeleteOnRequestForm
+from app.people.directory import register_volunteer_section
 
 # Field names of the sections' data, as people read them (unknown ones are shown as they are).
 LABELS = {
@@ -29,20 +30,54 @@ LABELS = {
     "queued_at": _l("Queued"), "sent_at": _l("Sent"), "to": _l("To"),
     "activity": _l("Activity"), "starts_at": _l("Begins"), "ends_at": _l("Ends"), "note": _l("Note"),
     "signups": _l("Sign-ups"), "calendar_feed": _l("Calendar subscription"),
+    # the volunteer profile, notes and status history
+    "district": _l("District you live in"), "offices": _l("Offices you work with"), "languages": _l("Languages"),
+    "code": _l("Language code"), "level": _l("How well"), "skills": _l("Skills and interests"),
+    "activity_kinds": _l("Kinds of activity you want"), "availability": _l("When you have time"),
+    "hours_per_month": _l("Hours per month"), "phone": _l("Phone"), "completed_at": _l("Profile completed"),
+    "date": _l("Date"), "text": _l("Text"), "from": _l("From"),
 }
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
 def _label(key) -> str:
     return str(LABELS.get(key, str(key).replace("_", " ")))
 
 
-def _value(value):
-    """A value for the page: dates in the reader's locale, yes/no, dashes for nothing."""
+def _coded(key, value) -> str | None:
+    """The words for a code the download keeps as it is (a role, a purpose, a mail's state)."""
+    from app.accounts.models import ROLE_LABELS, Role
+    from app.mail.models import MailStatus
+    from app.people.models import PURPOSE_LABELS, ConsentPurpose
+
+    if key == "language" and isinstance(value, str) and value.isascii() and value.islower() and len(value) <= 3:
+        from app.core.templating import language_name
+
+        return language_name(value)
+    words = {"role": lambda v: ROLE_LABELS[Role(v)], "purpose": lambda v: PURPOSE_LABELS[ConsentPurpose(v)],
+             "status": lambda v: MAIL_STATUS_LABELS[MailStatus(v).value]}.get(key)
+    if words is None or not isinstance(value, str):
+        return None
+    try:
+        return str(words(value))
+    except (ValueError, KeyError):
+        return None  # already words (a profile's status)
+
+
+MAIL_STATUS_LABELS = {"queued": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),
+                      "failed": _l("could not be delivered"), "skipped": _l("not sent")}
+
+
+def _value(value, key=None):
+    """A value for the page: dates in the reader's locale, yes/no, dashes for nothing, codes in
+    words (`_coded`)."""
     from flask_babel import format_datetime
 
     if value is None or value == "":
         return "—"
+    coded = _coded(key, value) if key is not None else None
+    if coded is not None:
+        return coded
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, str) and _ISO.match(value):
@@ -99,6 +134,11 @@ def delete_account():
 @bp.get("/my-data/goodbye")
 def goodbye():
     return render_template("mydata/goodbye.html")
+
+
+# The volunteer's page for staff links here (a part of its own, at the end of the page)
+register_volunteer_section("delete_on_request", _l("Delete on request"), template="mydata/_volunteer_delete.html",
+                           load=lambda user_id, viewer: {"user_id": user_id}, order=90)
 
 
 @bp.route("/my-data/delete-on-request/<int:user_id>", methods=["GET", "POST"])

@@ -31,6 +31,7 @@ from app.core import audit
 from app.core.personal_data import register_section
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.mail.worker import register_withhold
 from app.people.models import (OPTIONAL_PURPOSES, ConsentPurpose, ConsentRecord, ConsentText,
                                VolunteerConsent)
 
@@ -208,17 +209,34 @@ WITHDRAWN_REASON = "consent withdrawn"
 
 
 def _withdraw_queued_messages(user_id: int) -> None:
-    """Withdrawal acts at once: coordinators' messages already queued for the person are skipped
-    (visibly, in the message log), in the same transaction as the withdrawal."""
+    """Withdrawal acts at once: what is already queued for the person and needs the consent —
+    coordinators' messages to an office's volunteers, urgent calls, matching proposals
+    (`needs_contact_consent`) — is skipped (visibly, in the message log), in the same transaction
+    as the withdrawal. What concerns their own sign-ups (a roster's message) still goes."""
     from sqlalchemy import update
 
     from app.mail.models import MailStatus, OutboxMail
+    from app.mail.services import needs_contact_consent
 
     db.session.execute(
-        update(OutboxMail).where(OutboxMail.user_id == user_id, OutboxMail.message_id.is_not(None),
+        update(OutboxMail).where(OutboxMail.user_id == user_id, needs_contact_consent(),
                                  OutboxMail.status == MailStatus.QUEUED)
         .values(status=MailStatus.SKIPPED, last_error=WITHDRAWN_REASON)
         .execution_options(synchronize_session=False))
+
+
+@register_withhold
+def _without_contact_consent(mail_ids: list[int]) -> dict[int, str]:
+    """The worker's last look: of these mails, those that need the consent to be contacted and
+    go to someone who has not given it (now)."""
+    from app.mail.models import OutboxMail
+    from app.mail.services import needs_contact_consent
+
+    given = exists().where(VolunteerConsent.user_id == OutboxMail.user_id,
+                           VolunteerConsent.purpose == ConsentPurpose.CONTACT, VolunteerConsent.given.is_(True))
+    ids = db.session.scalars(select(OutboxMail.id).where(OutboxMail.id.in_(mail_ids), OutboxMail.user_id.is_not(None),
+                                                         needs_contact_consent(), ~given))
+    return {i: WITHDRAWN_REASON for i in ids}
 
 
 def answer(user, purpose: ConsentPurpose, given: bool, shown_text_id: int | None) -> ConsentRecord:
@@ -268,6 +286,12 @@ def consent_given(purpose: ConsentPurpose, user_id_column):
 def shares_with_partner(user_id_column):
     """SQL filter/column: name and phone may go to the partner organisation running an activity."""
     return consent_given(ConsentPurpose.SHARE_WITH_PARTNER, user_id_column)
+
+
+def name_not_shared():
+    """What a partner organisation sees in place of the name of someone who did not agree to
+    have it passed on (lazy: in the viewer's language)."""
+    return _l("Volunteer (name not shared)")
 
 
 def _given(user_id: int, purpose: ConsentPurpose) -> bool:

@@ -372,7 +372,7 @@ def _render_volunteer(profile: VolunteerProfile, status_form: StatusForm | None 
         history=care.status_history(user_id), notes=care.notes_of(user_id), entries=entries,
         status_form=status_form, note_form=note_form or NoteForm(), kinds=list(ActivityKind),
         day_parts=[(i, DAY_PART_LABELS[p]) for i, p in enumerate(DAY_PARTS)],
-        facts=_facts(user_id),
+        facts=_facts(user_id), action_label=audit.action_label, value_words=audit.value_words,
         sections=directory.volunteer_sections(user_id, current_user)), status
 
 

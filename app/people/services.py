@@ -5,12 +5,13 @@ from sqlalchemy import Select, exists, select
 
 from app.accounts.models import Role, User
 from app.extensions import db
-from app.offices.models import District
 from app.people.consent import join_given
-from app.people.models import ConsentPurpose, VolunteerLanguage, VolunteerProfile
+from app.people.languages import TOP_LANGUAGES
+from app.people.models import ConsentPurpose, VolunteerLanguage, VolunteerProfile, volunteer_offices
 
-# Languages the network meets most (DOMAIN.md), offered in filters and profiles.
-COMMON_LANGUAGES = ["de", "ar", "en", "fa", "ku", "uk", "tr", "ru", "ti", "prs", "fr"]
+# Languages the network meets most (DOMAIN.md): the profile's first choices, so that a message
+# can reach exactly those who chose one of them (Kurmanji is `kmr`, Sorani `ckb`, not `ku`).
+COMMON_LANGUAGES = TOP_LANGUAGES
 
 
 def contactable_volunteers() -> Select:
@@ -30,16 +31,15 @@ def contactable_volunteers() -> Select:
 def volunteer_recipients(office_id: int, district_id: int | None = None,
                          language: str | None = None) -> Select:
     """SELECT (user_id, email, name, locale) of contactable volunteers (see
-    `contactable_volunteers`) living in the office's districts, optionally one district and one
-    language — for set-based mailing (`send_message` writes them with one INSERT … SELECT)."""
-    stmt = (
-        contactable_volunteers()
-        .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
-        .join(District, District.id == VolunteerProfile.district_id)
-        .where(District.office_id == office_id)
-    )
+    `contactable_volunteers`) who chose to work with the office (`volunteer_offices`, the same
+    scope as the directory's: a person who chose only another office is not the office's to
+    write to, wherever they live), optionally living in one district and speaking one language —
+    for set-based mailing (`send_message` writes them with one INSERT … SELECT)."""
+    stmt = contactable_volunteers().where(
+        User.id.in_(select(volunteer_offices.c.user_id).where(volunteer_offices.c.office_id == office_id)))
     if district_id:
-        stmt = stmt.where(VolunteerProfile.district_id == district_id)
+        stmt = stmt.where(User.id.in_(select(VolunteerProfile.user_id)
+                                      .where(VolunteerProfile.district_id == district_id)))
     if language:
         stmt = stmt.where(exists().where(VolunteerLanguage.user_id == User.id,
                                          VolunteerLanguage.code == language))

@@ -64,8 +64,10 @@ def test_partner_gets_contact_data_only_with_consent(app, client, auth, make):
     make.signups(act.slot, private)
     auth.login(org.contacts[0])
     text = client.get(f"/manage/activities/{act.id}/export.csv").get_data(as_text=True)
-    assert sharing.email in text and "0231 111111" in text
-    assert private.name in text and private.email not in text and "0231 222222" not in text
+    # consent 2 passes on name and phone (its text says so), never the e-mail address
+    assert sharing.name in text and "0231 111111" in text and sharing.email not in text
+    assert private.name not in text and private.email not in text and "0231 222222" not in text
+    assert "Ehrenamtliche Person (Name nicht freigegeben)" in text
     other = make.activity(office)
     assert client.get(f"/manage/activities/{other.id}/export.csv").status_code == 404
     assert client.get(f"/manage/activities/{other.id}/slots/{other.slot}/export.xlsx").status_code == 404

@@ -109,6 +109,10 @@ def test_ten_thousand_recipients_are_one_insert(app, make):
         ids = db.session.scalars(select(User.id)).all()
         db.session.execute(VolunteerProfile.__table__.insert(),
                            [{"user_id": i, "district_id": office.district_ids[0]} for i in ids])
+        # they chose to work with the office (the scope a message reaches: app.people.services)
+        from app.people.models import volunteer_offices
+
+        db.session.execute(volunteer_offices.insert(), [{"user_id": i, "office_id": office.id} for i in ids])
         # only volunteers who agreed to be contacted get messages (app.people.consent)
         from app.people.consent import current_text
         from app.people.models import ConsentPurpose, VolunteerConsent

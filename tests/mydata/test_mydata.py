@@ -322,3 +322,19 @@ def test_my_data_has_the_status_history_and_a_switched_off_address(app, make, cl
     data = client.get("/my-data/download").get_json()
     text = str(data)
     assert "status_history" in text and "pausiert" in text and "unsubscribed" in text
+
+
+def test_the_page_says_everything_in_words_not_codes(app, make, client, auth):
+    person = make.full_volunteer(make.office())
+    with app.app_context():
+        from app.people import care
+        from app.accounts.models import User
+
+        care.add_note(person.id, "Kam zum Kennenlernen.", db.session.get(User, make.admin().id))
+    auth.login(person)
+    page = client.get("/my-data").get_data(as_text=True)
+    for words in ("Bezirk, in dem Sie wohnen", "Sprachen", "Wann Sie Zeit haben", "Stunden im Monat",
+                  "Ehrenamtliche", "Kam zum Kennenlernen."):
+        assert words in page, words
+    for code in ("<dt>district</dt>", "<dt>hours per month</dt>", ">share_with_partner<", ">volunteer<", "<dt>text</dt>"):
+        assert code not in page, code

@@ -68,7 +68,7 @@ def test_status_change_is_kept_with_date_and_who_and_audited(app, make, office, 
     assert all(e.office_id == office.id and e.record_id == volunteer.id for e in entries)
     html = client.get(url).get_data(as_text=True)
     assert "Clara Koordinatorin" in html  # history names who
-    assert "volunteer.status_changed" in html  # audit entries about this volunteer
+    assert "Status einer ehrenamtlichen Person geändert" in html  # audit entries about this volunteer, in words
 
 
 def test_same_status_and_stale_form_store_nothing(app, make, office, volunteer, auth, client):

@@ -77,3 +77,32 @@ def test_without_javascript_the_button_shows_the_chosen_offices_districts(app, c
     assert "error-summary" not in page  # not checked yet: only the office changed
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 0
+
+
+def test_a_message_reaches_the_volunteers_who_chose_the_office_not_others_living_there(app, client, make, auth):
+    """The same scope as the directory's (the offices a volunteer chose): one who lives in the
+    office's district but chose only another office is neither reached nor named in the preview
+    or the log; one who lives elsewhere but chose this office is."""
+    a, b = make.office(), make.office()
+    outsider = make.full_volunteer(a, work_offices=[b.id], name="Zara Outside", email="zara@example.org")
+    chosen = make.full_volunteer(b, work_offices=[a.id], name="Yusuf Inside", email="yusuf@example.org")
+    auth.login(make.coordinator(a))
+    assert client.get(f"/people/volunteers/{outsider.id}").status_code == 404
+    data = {"office": a.id, "district": 0, "language": "", "subject": "Hallo", "body": "Ein Text"}
+    preview = submit(client, "/people/message", {**data, "preview": "1"}).get_data(as_text=True)
+    assert "zara@example.org" not in preview and "1 Empfänger" in preview
+    sent = submit(client, "/people/message", {**data, "send": "1"})
+    log = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "zara@example.org" not in log and "yusuf@example.org" in log
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(OutboxMail.user_id == outsider.id)) == 0
+        assert db.session.scalar(select(func.count()).where(OutboxMail.user_id == chosen.id)) == 1
+
+
+def test_the_language_choice_offers_the_profiles_languages(client, make, auth):
+    office = make.office()
+    auth.login(make.coordinator(office))
+    page = client.get("/people/message").get_data(as_text=True)
+    for code in ("kmr", "ckb", "ps", "so", "prs"):
+        assert f'value="{code}"' in page
+    assert 'value="ku"' not in page

@@ -504,3 +504,79 @@ def test_consents_section_in_my_data(app, make, client, auth):
     assert {(c["purpose"], c["given"], c["version"]) for c in section["current"]} == {
         ("privacy", True, 1), ("contact", True, 1), ("photos", True, 1)}
     assert len(section["history"]) == 3
+
+
+# ---------------------------------------------------------------- withdrawal and what is queued
+EVENINGS = tuple((d, "evening") for d in range(7))
+
+
+def _urgent_call_queued(app, make):
+    from app.accounts.models import User
+    from app.activities import urgent
+    from app.mail.models import OutboxMail
+
+    office = make.office()
+    coord = make.coordinator(office)
+    act = make.activity(office, roles=(("Tutor", 1),))
+    person = make.full_volunteer(office, slots=EVENINGS)
+    with app.test_request_context():
+        urgent.send_call(db.session.get(User, coord.id), act.slot, 1, 5)
+        row_id = db.session.scalar(select(OutboxMail.id).where(OutboxMail.user_id == person.id,
+                                                               OutboxMail.kind == "activity_urgent_call"))
+    assert row_id is not None
+    return person, row_id
+
+
+def test_withdrawal_skips_a_queued_urgent_call(app, make, deliver):
+    from app.mail.models import MailStatus, OutboxMail
+    from app.people.consent import WITHDRAWN_REASON, record_consent
+
+    person, row_id = _urgent_call_queued(app, make)
+    with app.app_context():
+        record_consent(person.id, ConsentPurpose.CONTACT, False)
+        row = db.session.get(OutboxMail, row_id)
+        assert (row.status, row.last_error) == (MailStatus.SKIPPED, WITHDRAWN_REASON)
+    assert not [m for m in deliver() if any(person.email in r for r in m.recipients)]
+
+
+def test_the_worker_withholds_a_contact_mail_whose_consent_went_meanwhile(app, make, deliver):
+    """A withdrawal that crossed the queueing (the mail committed after the withdrawal skipped
+    what it saw): the worker's own look before sending keeps it back."""
+    from app.mail.models import MailStatus, OutboxMail
+    from app.people.consent import WITHDRAWN_REASON
+    from app.people.models import VolunteerConsent
+
+    person, row_id = _urgent_call_queued(app, make)
+    with app.app_context():  # the consent gone without the withdrawal's own skip
+        db.session.get(VolunteerConsent, (person.id, ConsentPurpose.CONTACT)).given = False
+        db.session.commit()
+    assert not [m for m in deliver() if any(person.email in r for r in m.recipients)]
+    with app.app_context():
+        row = db.session.get(OutboxMail, row_id)
+        assert (row.status, row.last_error) == (MailStatus.SKIPPED, WITHDRAWN_REASON)
+
+
+def test_withdrawal_keeps_a_queued_roster_message_about_their_own_sign_up(app, make, deliver):
+    from app.accounts.models import User
+    from app.activities import roster_messages as rm
+    from app.activities import signup as svc
+    from app.activities.models import Activity
+    from app.mail.models import MailStatus, OutboxMail
+    from app.mail.services import send_message
+    from app.people.consent import record_consent
+
+    office = make.office()
+    act = make.activity(office)
+    coord = make.coordinator(office)
+    person = make.full_volunteer(office)
+    with app.test_request_context():
+        svc.sign_up(db.session.get(User, person.id), [act.slot])
+        audience = rm.parse("all")
+        send_message(sender=db.session.get(User, coord.id), office_id=office.id, subject="Kurs fällt aus",
+                     body="Morgen fällt der Kurs aus.", recipients=rm.recipients(act.id, audience),
+                     audience_data=rm.audience_data(db.session.get(Activity, act.id), audience))
+        record_consent(person.id, ConsentPurpose.CONTACT, False)
+        row = db.session.scalar(select(OutboxMail).where(OutboxMail.user_id == person.id,
+                                                         OutboxMail.message_id.is_not(None)))
+        assert row.status == MailStatus.QUEUED, (row.status, row.last_error)
+    assert [m for m in deliver() if any(person.email in r for r in m.recipients)]

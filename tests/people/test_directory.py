@@ -452,3 +452,26 @@ def test_rows_are_reused_by_their_content_and_an_edited_row_is_made_anew(app, ma
     html = client.get("/people/volunteers?status=active").get_data(as_text=True)
     assert "0231 222" in html and "0231 111" not in html
     assert len(directory_views._ROWS) == 3
+
+
+def test_a_volunteers_page_names_its_log_entries_and_links_to_deletion_on_request(app, make, office, coordinator,
+                                                                                 client):
+    from app.accounts.models import User
+    from app.people import care
+    from app.people.models import VolunteerStatus
+
+    v = make.full_volunteer(office, status="new")
+    with app.app_context():
+        care.change_status(v.id, VolunteerStatus.INTRODUCED, db.session.get(User, coordinator.id))
+    page = client.get(f"/people/volunteers/{v.id}").get_data(as_text=True)
+    assert "volunteer.status_changed" not in page
+    assert "Status einer ehrenamtlichen Person geändert: neu → kennengelernt" in page
+    assert f'href="/my-data/delete-on-request/{v.id}"' in page
+
+
+def test_a_pending_organisations_contact_is_told_why_there_are_no_activities_yet(make, auth, client, office):
+    org = make.organisation(districts=office.district_ids, state="pending")
+    auth.login(org.contacts[0])
+    r = client.get("/manage/activities")
+    assert r.status_code == 403
+    assert "wartet darauf, dass ein Büro des Netzwerks sie bestätigt" in r.get_data(as_text=True)
