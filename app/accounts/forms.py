@@ -17,11 +17,12 @@ class _EmailField(EmailField):
             self.data = self.data.strip().lower()
 
 
-def email_field(label=None):
+def email_field(label=None, missing=None):
+    """An e-mail address field; `missing`: the message when it is left empty (default: "your")."""
     return _EmailField(
         label or _l("E-mail address"),
         validators=[
-            DataRequired(message=_l("Please enter your e-mail address.")),
+            DataRequired(message=missing or _l("Please enter your e-mail address.")),
             Email(message=_l("This is not a valid e-mail address."), check_deliverability=False),
             Length(max=254),
         ],

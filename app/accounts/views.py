@@ -159,6 +159,14 @@ def login():
     return render_template("accounts/login.html", form=form, next_path=safe_next(request.args.get("next")))
 
 
+def log_in_from_link(user: User, target: str):
+    """After a mailed link proved the mailbox and a password was just chosen (a reset, an
+    accepted invitation): this browser is logged in and becomes a known device."""
+    services.start_session(user, request.user_agent.string)
+    db.session.commit()
+    return _logged_in(user, False, target, None)
+
+
 def _logged_in(user: User, remember: bool, target: str, device_cookie: str | None):
     """The response after a log-in whose server-side session exists: a fresh session cookie and
     CSRF token (nothing from before survives), and this browser remembered as a known device."""
@@ -213,10 +221,8 @@ def reset_password(token: str):
             return _token_error(exc, "accounts.forgot_password")
         # The link proved the mailbox and the new password is set: this browser is logged in
         # (and becomes a known device, so a stranger's guessing can't keep the owner out).
-        services.start_session(user, request.user_agent.string)
-        db.session.commit()
         flash(_("Your new password is set. You are logged in."), "success")
-        return _logged_in(user, False, url_for("accounts.dashboard"), None)
+        return log_in_from_link(user, url_for("accounts.dashboard"))
     return render_template("accounts/reset_password.html", form=form)
 
 

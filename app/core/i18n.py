@@ -104,6 +104,35 @@ def install_fast_gettext(app) -> None:
 _WTFORMS_TRANSLATIONS: dict[str, object] = {}
 
 
+# WTForms' messages its own catalogue leaves untranslated (German: fuzzy, so not compiled) — the
+# one a forged or stale choice gets. Translated in ours; `_Amended` asks ours for these first.
+def _wtforms_messages_we_translate(n: int) -> None:  # never called: the extractor reads these
+    from flask_babel import ngettext
+
+    ngettext("'%(value)s' is not a valid choice for this field.",
+             "'%(value)s' are not valid choices for this field.", n)
+
+
+_OURS_PLURAL = {"'%(value)s' is not a valid choice for this field."}
+
+
+class _Amended:
+    """WTForms' catalogue, with the messages of `_OURS_PLURAL` taken from the app's own."""
+
+    def __init__(self, theirs):
+        self.theirs = theirs
+
+    def gettext(self, string):
+        return self.theirs.gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        if singular in _OURS_PLURAL:
+            return translations().ungettext(singular, plural, n)
+        return self.theirs.ngettext(singular, plural, n)
+
+    ugettext, ungettext = gettext, ngettext
+
+
 def install_wtforms_translations_cache() -> None:
     import flask_wtf.i18n as wtf_i18n
     from babel import support
@@ -121,8 +150,8 @@ def install_wtforms_translations_cache() -> None:
         key = str(locale)
         found = _WTFORMS_TRANSLATIONS.get(key)
         if found is None:
-            found = _WTFORMS_TRANSLATIONS[key] = support.Translations.load(messages_path(), [locale],
-                                                                           domain="wtforms")
+            found = _WTFORMS_TRANSLATIONS[key] = _Amended(support.Translations.load(messages_path(), [locale],
+                                                                                    domain="wtforms"))
         return found
 
     _get_translations._willkommen = True  # type: ignore[attr-defined]

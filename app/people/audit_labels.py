@@ -38,6 +38,11 @@ def _status(value) -> str:
     return str(STATUS_LABELS[VolunteerStatus(value)])
 
 
+def filter_words(value) -> str:
+    """A directory filter (`DirectoryFilter.describe`) in words (the print view, the audit log)."""
+    return _filter(value)
+
+
 def _filter(value) -> str:
     """A directory filter as recorded (`DirectoryFilter.describe`), in words: "Sprache: Arabisch
     (mindestens gut); Status: aktiv; sortiert nach: Name"."""

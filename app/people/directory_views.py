@@ -276,9 +276,12 @@ def directory_print():
     audit.record(current_user, "directory.printed", record_type="volunteer_profiles",
                  filter=flt.describe(), rows=len(page.rows))
     db.session.commit()
+    from app.core.timeutil import utcnow
+    from app.people.audit_labels import filter_words
+
     return render_template("people/directory/print.html", page=page,
                            rows=_display_rows(page.rows, lists.labels), limit=PRINT_MAX,
-                           filter_args=_filter_args())
+                           filter_args=_filter_args(), printed_at=utcnow(), filter_text=filter_words(flt.describe()))
 
 
 @bp.route("/volunteers/export.<any(csv, xlsx):fmt>")
@@ -352,6 +355,18 @@ def _facts_stmt():
             volunteer_skills, volunteer_skills.c.item_id == ChoiceItem.id).where(volunteer_skills.c.user_id == uid))
 
 
+def _back_to_list() -> str:
+    """The list the viewer came from, with its filters (this site's directory only), else the
+    plain list."""
+    from urllib.parse import urlsplit
+
+    plain = url_for("people.directory_list")
+    came = urlsplit(request.referrer or "")
+    if came.netloc == request.host and came.path == plain and came.query and len(came.query) <= 1000:
+        return f"{plain}?{came.query}"
+    return plain
+
+
 def _render_volunteer(profile: VolunteerProfile, status_form: StatusForm | None = None,
                       note_form: NoteForm | None = None, status: int = 200):
     user_id = profile.user_id
@@ -373,6 +388,7 @@ def _render_volunteer(profile: VolunteerProfile, status_form: StatusForm | None 
         status_form=status_form, note_form=note_form or NoteForm(), kinds=list(ActivityKind),
         day_parts=[(i, DAY_PART_LABELS[p]) for i, p in enumerate(DAY_PARTS)],
         facts=_facts(user_id), action_label=audit.action_label, value_words=audit.value_words,
+        back_url=_back_to_list(),
         sections=directory.volunteer_sections(user_id, current_user)), status
 
 

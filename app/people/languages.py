@@ -71,8 +71,17 @@ def options_html(locale: str, selected: str | None, none_label: str, others_only
     `others_only` without the network's languages at the top), `selected` marked: built once per
     locale — a select of several hundred languages, rendered option by option, costs more than
     the rest of its page."""
-    options = _options(locale)[len(TOP_LANGUAGES):] if others_only else _options(locale)
-    html = f'<option value="">{escape(none_label)}</option>' + "".join(options)
+    from flask_babel import gettext as _
+
+    options = _options(locale)
+    rest = "".join(options[len(TOP_LANGUAGES):])
+    if others_only:
+        html = f'<option value="">{escape(none_label)}</option>' + rest
+    else:  # the network's languages first, the long rest in a group of its own
+        often, others = escape(_("Languages often spoken in the network")), escape(_("All other languages"))
+        html = (f'<option value="">{escape(none_label)}</option><optgroup label="{often}">'
+                + "".join(options[:len(TOP_LANGUAGES)])
+                + f'</optgroup><optgroup label="{others}">{rest}</optgroup>')
     if selected:
         marker = f'<option value="{escape(selected)}">'
         html = html.replace(marker, marker[:-1] + " selected>", 1)

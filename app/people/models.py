@@ -210,7 +210,7 @@ ORGANISATION_TYPE_LABELS = {
     OrganisationType.MOSQUE: _l("Mosque community"),
     OrganisationType.INITIATIVE: _l("Initiative"),
     OrganisationType.SCHOOL: _l("School"),
-    OrganisationType.ADMINISTRATION: _l("Administration"),
+    OrganisationType.ADMINISTRATION: _l("Public administration or authority"),
     OrganisationType.COMPANY: _l("Company"),
     OrganisationType.WELFARE: _l("Welfare association"),
     OrganisationType.OTHER: _l("Other"),

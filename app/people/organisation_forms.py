@@ -77,7 +77,8 @@ class ActionForm(BaseForm):
 
 
 class InviteForm(BaseForm):
-    email = email_field(_l("E-mail address of your colleague"))
+    email = email_field(_l("E-mail address of your colleague"),
+                        missing=_l("Please enter your colleague's e-mail address."))
 
 
 class JoinForm(BaseForm):

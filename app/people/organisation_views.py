@@ -45,6 +45,8 @@ def _locale() -> str:
 ERRORS = {
     "name-taken": lambda: _("An organisation with this name is already registered."),
     "districts": lambda: _("Please choose districts from the list."),
+    "districts-office": lambda: _("Districts of another office's area can only be added by that office. "
+                                  "Please ask the office there."),
     "needs": lambda: _("Please choose needs from the list."),
     "offers": lambda: _("Please choose offers from the list."),
     "reason": lambda: _("Please say why the organisation is refused. The contacts get this reason by mail."),
@@ -241,6 +243,9 @@ def invite():
 def leave():
     org = _own_organisation()
     if ActionForm().validate_on_submit():
+        if request.form.get("confirm") != "yes":  # one tap by mistake leaves nothing
+            flash(_("Please tick the box to confirm that you want to leave."), "error")
+            return redirect(url_for("partners.my_organisation"))
         try:
             svc.leave_organisation(current_user._get_current_object())
         except svc.OrganisationError as exc:
@@ -274,15 +279,17 @@ def join(token: str):
     form.personal_words = [invitation.email]
     if form.validate_on_submit():
         try:
-            svc.accept_invitation_new(token, form.name.data, form.password.data, locale=select_locale())
+            user = svc.accept_invitation_new(token, form.name.data, form.password.data, locale=select_locale())
         except TokenError as exc:
             return _token_error(exc)
         except svc.OrganisationError as exc:
             flash(_message(exc), "error")
             return redirect(url_for("accounts.login"))
-        flash(_("Welcome! You are a contact person of %(org)s now. Please log in.", org=invitation.organisation.name),
-              "success")
-        return redirect(url_for("accounts.login"))
+        from app.accounts.views import log_in_from_link
+
+        # the link proved the mailbox and the password is chosen: logged in, as after a reset
+        flash(_("Welcome! You are a contact person of %(org)s now.", org=invitation.organisation.name), "success")
+        return log_in_from_link(user, url_for("partners.my_organisation"))
     return render_template("people/organisations/join.html", form=form, invitation=invitation, existing=False)
 
 

@@ -322,8 +322,10 @@ def update_organisation(org_id: int, data: OrganisationData, actor: User,
         db.session.rollback()
         raise OrganisationError("name-taken", field="name")
     before = _snapshot(org)
+    offices_before = set(office_ids_of(org))
     try:
         _apply(org, data)
+        _check_offices(org, offices_before, actor, offices)
     except OrganisationError:
         db.session.rollback()
         raise
@@ -336,6 +338,19 @@ def update_organisation(org_id: int, data: OrganisationData, actor: User,
         audit.record(actor, "organisation.updated", org, office_id=office_id, fields=changed)
     db.session.commit()
     return org
+
+
+def _check_offices(org: Organisation, before: set[int], actor: User, offices: set[int] | None) -> None:
+    """An approved organisation works in the offices that approved it: its districts may not take
+    it into another office's area without that office (a contact may choose among the districts
+    of its offices; a coordinator also their own offices', and keeps it within their reach; an
+    admin anything)."""
+    if actor.role == Role.ADMIN and offices is None:
+        return
+    now = set(office_ids_of(org))
+    allowed = before | (offices or set()) if actor.role in (Role.COORDINATOR, Role.ADMIN) else before
+    if not now <= allowed or (actor.role == Role.COORDINATOR and offices is not None and not now & offices):
+        raise OrganisationError("districts-office", field="districts")
 
 
 def _snapshot(org: Organisation) -> dict:
@@ -370,11 +385,21 @@ class Invitation:
     account: User | None  # the account the address already has, if any
 
 
+def _invitation_holds(org: Organisation | None, payload: dict) -> bool:
+    """An invitation counts while its organisation is approved and the contact who sent it is
+    still one of its contacts (not gone, not deleted): a colleague who left can't bring others in."""
+    if org is None or org.state != OrganisationState.APPROVED:
+        return False
+    inviter = db.session.get(User, payload.get("i")) if isinstance(payload.get("i"), int) else None
+    return (inviter is not None and inviter.organisation_id == org.id and inviter.role == Role.PARTNER
+            and inviter.deleted_at is None and inviter.active)
+
+
 def read_invitation(token: str) -> Invitation:
     data = read_token(INVITE_PARTNER, token, INVITE_MAX_AGE)
     org = db.session.get(Organisation, data.payload.get("o"))
     email = str(data.payload.get("e") or "")
-    if org is None or not email or org.state != OrganisationState.APPROVED:
+    if not email or not _invitation_holds(org, data.payload):
         raise TokenError("invalid")
     from app.accounts.services import find_by_email
 
@@ -390,7 +415,7 @@ def accept_invitation_new(token: str, name: str, password: str, locale: str = "d
     data = consume_token(INVITE_PARTNER, token, INVITE_MAX_AGE)
     org = db.session.get(Organisation, data.payload.get("o"))
     email = str(data.payload.get("e") or "")
-    if org is None or org.state != OrganisationState.APPROVED or not email:
+    if not email or not _invitation_holds(org, data.payload):
         db.session.rollback()
         raise TokenError("invalid")
     if find_by_email(email) is not None:
@@ -411,7 +436,7 @@ def accept_invitation_existing(token: str, user: User) -> Organisation:
     """The invited address has an account and its owner is logged in: they join."""
     data = consume_token(INVITE_PARTNER, token, INVITE_MAX_AGE)
     org = db.session.get(Organisation, data.payload.get("o"))
-    if org is None or org.state != OrganisationState.APPROVED:
+    if not _invitation_holds(org, data.payload):
         db.session.rollback()
         raise TokenError("invalid")
     user = db.session.merge(user)

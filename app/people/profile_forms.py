@@ -32,6 +32,12 @@ class LanguageRow(Form):
     """One language and how well the person speaks it. A row without a language is ignored
     (choosing "no language" removes one: a radio button can't be unticked)."""
 
+    class Meta:  # a row inside the profile form: its messages in the page's language, as the form's
+        def get_translations(self, form):
+            from flask_wtf.i18n import translations
+
+            return translations
+
     code = SelectField(_l("Language"), widget=LanguageSelect())  # options built once per locale
     level = RadioField(_l("How well?"), coerce=_optional_int, choices=LEVEL_CHOICES, validate_choice=False)
 

@@ -1,6 +1,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
@@ -228,3 +230,12 @@ def test_purge_used_links(app, runner):
     assert result.exit_code == 0 and "purged 1" in result.output
     with app.app_context():
         assert [t.jti for t in db.session.query(UsedToken)] == ["new"]
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "/\\/evil.example", "//evil.example", "https://evil.example/",
+                                    "/a\tb", "/a\r\nLocation: x", "evil.example", ""])
+def test_next_refuses_anything_but_a_plain_path_here(target):
+    from app.core.safe_redirect import safe_next
+
+    assert safe_next(target) is None
+    assert safe_next("/activities/?q=a%2Fb") == "/activities/?q=a%2Fb"

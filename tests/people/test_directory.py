@@ -475,3 +475,12 @@ def test_a_pending_organisations_contact_is_told_why_there_are_no_activities_yet
     r = client.get("/manage/activities")
     assert r.status_code == 403
     assert "wartet darauf, dass ein Büro des Netzwerks sie bestätigt" in r.get_data(as_text=True)
+
+
+def test_the_way_back_from_a_volunteer_keeps_the_lists_filters(make, office, coordinator, client):
+    v = make.full_volunteer(office)
+    page = client.get(f"/people/volunteers/{v.id}",
+                      headers={"Referer": "http://localhost/people/volunteers?status=active&language=de"})
+    assert 'href="/people/volunteers?status=active&amp;language=de"' in page.get_data(as_text=True)
+    page = client.get(f"/people/volunteers/{v.id}", headers={"Referer": "http://evil.example/people/volunteers?x=1"})
+    assert 'href="/people/volunteers">' in page.get_data(as_text=True)

@@ -263,7 +263,7 @@ def test_each_filtered_fact_changed_shows_at_once(app, make, office, coordinator
 
 def test_a_new_volunteer_shows_at_once(app, make, office, coordinator, client):
     make.full_volunteer(office, name="Amina Haddad")
-    assert "1 Ehrenamtliche gefunden" in kept(app, client)
+    assert "1 Person gefunden" in kept(app, client)
     make.full_volunteer(office, name="Bernd Müller")
     assert names(client) == ["Amina Haddad", "Bernd Müller"]
     assert "2 Ehrenamtliche gefunden" in html(client)
@@ -352,7 +352,7 @@ def test_a_coordinators_changed_offices_change_the_scope(app, make, auth, client
 
 def test_the_kept_table_follows_the_language(app, make, office, coordinator, client):
     make.full_volunteer(office, name="Amina Haddad")
-    assert "1 Ehrenamtliche gefunden" in kept(app, client)
+    assert "1 Person gefunden" in kept(app, client)
     client.set_cookie("lang", "en")
     page = html(client)
     assert "1 volunteer found" in page and "gefunden" not in page

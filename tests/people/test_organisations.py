@@ -403,13 +403,18 @@ def test_invitation_of_a_staff_account_is_refused(app, client, make, auth, offic
 def test_last_contact_cannot_leave_until_a_colleague_joined(app, client, make, auth, office):
     org = make.organisation(districts=office.district_ids, contacts=1)
     auth.login(org.contacts[0])
-    r = submit(client, "/partner/organisation/leave", {}, form_url="/partner/organisation", follow_redirects=True)
+    r = submit(client, "/partner/organisation/leave", {"confirm": "yes"}, form_url="/partner/organisation",
+               follow_redirects=True)
     assert "invite a colleague" in text(r) or "Kollegin" in text(r) or "Kollegen" in text(r)
     with app.app_context():
         assert db.session.get(User, org.contacts[0].id).organisation_id == org.id
         colleague = db.session.get(User, make.user("partner", organisation_id=org.id).id)
         assert colleague.organisation_id == org.id
-    r = submit(client, "/partner/organisation/leave", {}, form_url="/partner/organisation")
+    r = submit(client, "/partner/organisation/leave", {}, form_url="/partner/organisation", follow_redirects=True)
+    assert "Bitte setzen Sie den Haken" in text(r)  # not confirmed: nothing happens
+    with app.app_context():
+        assert db.session.get(User, org.contacts[0].id).organisation_id == org.id
+    r = submit(client, "/partner/organisation/leave", {"confirm": "yes"}, form_url="/partner/organisation")
     assert r.status_code == 302
     with app.app_context():
         user = db.session.get(User, org.contacts[0].id)
@@ -488,3 +493,53 @@ def test_staff_list_points_to_pending_ones_of_own_offices(app, client, make, aut
     assert "state=pending" not in text(client.get("/people/organisations"))
     make.organisation(districts=office.district_ids, state="pending")
     assert "state=pending" in text(client.get("/people/organisations"))
+
+
+def test_an_invitation_ends_when_the_contact_who_sent_it_has_left(app, make, office):
+    import re
+
+    from app.core.tokens import TokenError
+    from app.people import organisations as svc
+
+    org = make.organisation(districts=office.district_ids, contacts=2)
+    inviter, _other = org.contacts
+    with app.test_request_context():
+        svc.invite_colleague(db.session.get(Organisation, org.id), db.session.get(User, inviter.id), "new@example.org")
+        mail = db.session.scalar(select(OutboxMail).where(OutboxMail.to_address == "new@example.org"))
+        token = re.search(r"/partner/join/(\S+)", mail.body_text).group(1)
+        assert svc.read_invitation(token).organisation.id == org.id  # while the inviter is a contact
+        svc.leave_organisation(db.session.get(User, inviter.id))
+        with pytest.raises(TokenError):
+            svc.read_invitation(token)
+        with pytest.raises(TokenError):
+            svc.accept_invitation_new(token, "New Person", "a sturdy passphrase 42", locale="de")
+        assert db.session.scalar(select(User).where(User.email == "new@example.org")) is None
+
+
+def test_districts_cannot_take_an_approved_organisation_into_another_offices_area(app, make):
+    from app.people import organisations as svc
+    from app.people.models import OrganisationType
+
+    a, b = make.office(), make.office()
+    org = make.organisation(districts=a.district_ids[:1])
+    coord_a, admin = make.coordinator(a), make.admin()
+
+    def edit(actor_id, districts, offices):
+        with app.app_context():
+            data = svc.OrganisationData(name=f"Verein {org.id}", kind=OrganisationType.ASSOCIATION,
+                                        district_ids=districts, description="Wir helfen.")
+            try:
+                svc.update_organisation(org.id, data, db.session.get(User, actor_id), offices)
+            except svc.OrganisationError as exc:
+                return exc.args[0] if exc.args else "error"
+            return "saved"
+
+    contact = org.contacts[0].id
+    assert edit(contact, [b.district_ids[0]], None) == "districts-office"  # the contact: not into B
+    assert edit(contact, a.district_ids, None) == "saved"  # within its office: fine
+    assert edit(coord_a.id, [a.district_ids[0], b.district_ids[0]], {a.id}) == "districts-office"
+    assert edit(admin.id, [a.district_ids[0], b.district_ids[0]], None) == "saved"  # an admin may
+    assert edit(coord_a.id, [b.district_ids[0]], {a.id}) == "districts-office"  # out of A's own reach
+    with app.app_context():
+        assert sorted(d.id for d in db.session.get(Organisation, org.id).districts) == \
+            sorted([a.district_ids[0], b.district_ids[0]])

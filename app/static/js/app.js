@@ -46,3 +46,12 @@ document.addEventListener("submit", function (event) {
     init();
   }
 })();
+
+// A "Print" button (data-print, hidden without JavaScript: the browser's own print works then).
+document.addEventListener("DOMContentLoaded", function () {
+  var buttons = document.querySelectorAll("[data-print]");
+  for (var i = 0; i < buttons.length; i++) {
+    buttons[i].hidden = false;
+    buttons[i].addEventListener("click", function () { window.print(); });
+  }
+});
