@@ -788,6 +788,7 @@ class RosterRow:
     handover_id: int | None = None
     handover_state: HandoverState | None = None
     handover_taker: str = ""
+    photos: bool = True  # may appear in photos (consent 3); an organisation's delegate: True
 
 
 @dataclass
@@ -854,16 +855,18 @@ def roster(slot: Slot, *, show_contact: str) -> Roster:
     """Every sign-up of a slot with the person's name, e-mail, phone and organisation in one
     statement. `show_contact`: "all" (the office's staff see e-mail and phone), "consent" (a
     partner organisation sees them only where the person agreed to share them with partners)."""
-    from app.people.consent import name_not_shared, shares_with_partner
+    from app.people.consent import consent_given, name_not_shared, shares_with_partner
+    from app.people.models import ConsentPurpose
     from app.people.models import VolunteerProfile
 
     from sqlalchemy.orm import aliased
 
     shared = shares_with_partner(Signup.user_id).label("shared")
+    photos = consent_given(ConsentPurpose.PHOTOS, Signup.user_id).label("photos")
     taker = aliased(User)
     stmt = (select(Signup.id, Signup.user_id, User.name, User.email, VolunteerProfile.phone, Organisation.name,
                    Signup.delegate_name, Signup.state, Signup.queue_no, Signup.offer_expires_at,
-                   Signup.over_capacity, Signup.created_at, shared, Handover.id, Handover.state, taker.name)
+                   Signup.over_capacity, Signup.created_at, shared, Handover.id, Handover.state, taker.name, photos)
             .outerjoin(User, User.id == Signup.user_id)
             .outerjoin(VolunteerProfile, VolunteerProfile.user_id == Signup.user_id)
             .outerjoin(Organisation, Organisation.id == Signup.organisation_id)
@@ -873,7 +876,7 @@ def roster(slot: Slot, *, show_contact: str) -> Roster:
             .order_by(Signup.queue_no.nulls_last(), Signup.created_at, Signup.id))
     confirmed, offered, waiting, ended = [], [], [], []
     for (sid, uid, name, email, phone, org, delegate, state, queue_no, expires, over, created,
-         is_shared, h_id, h_state, h_taker) in db.session.execute(stmt):
+         is_shared, h_id, h_state, h_taker, may_photo) in db.session.execute(stmt):
         # staff see everything; a partner the name and phone of those who agreed (consent 2 says
         # exactly that), never the e-mail, and of the others no name either
         staff = show_contact == "all"
@@ -881,7 +884,8 @@ def roster(slot: Slot, *, show_contact: str) -> Roster:
         own_person = uid is not None and not org  # not an organisation's delegate
         row = RosterRow(sid, uid, (name or delegate or "—") if visible or not own_person else str(name_not_shared()),
                         (email or "") if staff else "", (phone or "") if visible else "", org or "", state,
-                        queue_no, None, expires, bool(over), created, visible, h_id, h_state, h_taker or "")
+                        queue_no, None, expires, bool(over), created, visible, h_id, h_state, h_taker or "",
+                        bool(may_photo) or not own_person)
         if state == SignupState.CONFIRMED:
             confirmed.append(row)
         elif state == SignupState.OFFERED:

@@ -542,7 +542,7 @@ def _with_org(rows: list[svc.RosterRow]) -> bool:
 
 
 def _rows_html(rows: list[svc.RosterRow], kind: str, staff: bool, labels: dict[str, str], activity_id: int,
-               with_org: bool) -> Markup:
+               with_org: bool, photos_matter: bool = False) -> Markup:
     """A roster section's rows by one format string each (not a macro per row): 300 rows stay cheap;
     the organisation's cell only when the list shows that column (`_with_org`)."""
     from flask_babel import format_datetime
@@ -561,6 +561,8 @@ def _rows_html(rows: list[svc.RosterRow], kind: str, staff: bool, labels: dict[s
         badge = ""
         if r.over_capacity:
             badge = f' <span class="tag tag-warn">{labels["over"]}</span>'
+        if photos_matter and not r.photos:  # theatre and festivals: who must not be photographed
+            badge += f' <span class="tag tag-warn">{labels["no_photos"]}</span>'
         if kind == "waiting":
             badge = f' <span class="tag">{labels["position"]} {r.position}</span>' + badge
         if r.handover_id is not None:
@@ -603,11 +605,14 @@ def _roster_rows(slot, staff: bool) -> tuple:
                   "position": _("Position"), "over": _("over capacity"), "no_contact": _("not shared"),
                   "handover_open": _("offers the place to others"),
                   # %(name)s filled per row (plain %-formatting of the translated text)
-                  "handover_pending": _("taken over by %(name)s, waiting for your approval")}
+                  "handover_pending": _("taken over by %(name)s, waiting for your approval"),
+                  "no_photos": _("no photos, please")}
         lists = (roster.confirmed, roster.offered, roster.waiting, roster.ended)
         # kept as UTF-8 (app.core.splice): the page puts them in without copying them into its text
         with_org = tuple(_with_org(rows) for rows in lists)
-        html = tuple(splice.encoded(str(_rows_html(rows, kind, staff, labels, slot.activity_id, org)))
+        # the photo consent's text is about theatre projects and festivals
+        photos_matter = slot.role.activity.kind in (ActivityType.THEATRE, ActivityType.EVENT)
+        html = tuple(splice.encoded(str(_rows_html(rows, kind, staff, labels, slot.activity_id, org, photos_matter)))
                      for kind, rows, org in zip(ROSTER_KINDS, lists, with_org))
         on_list = frozenset(r.user_id for r in roster.confirmed + roster.offered + roster.waiting)
         return lists, html, on_list, with_org

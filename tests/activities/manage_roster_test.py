@@ -149,3 +149,30 @@ def test_search_add_remove_and_move_up_through_the_signup_services(app, client, 
         db.session.commit()
         foreign = db.session.scalar(select(Signup.id).where(Signup.slot_id == other.slot))
     assert client.get(f"/manage/activities/{act.id}/signups/{foreign}/remove").status_code == 404
+
+
+def test_a_theatre_roster_says_who_must_not_be_photographed_and_follows_a_withdrawal(app, client, auth, make):
+    from app.accounts.models import User
+    from app.people import consent
+    from app.people.models import ConsentPurpose
+
+    office = make.office()
+    act = make.activity(office, kind="theatre")
+    course = make.activity(office)
+    yes = make.full_volunteer(office, name="Frieda Foto", consents=("contact", "photos"))
+    no = make.full_volunteer(office, name="Paul Privat", consents=("contact",))
+    make.signups(act.slot, yes, no)
+    make.signups(course.slot, no)
+    auth.login(make.coordinator(office))
+
+    def tagged(activity, name):
+        page = client.get(f"/manage/activities/{activity.id}/slots/{activity.slot}").get_data(as_text=True)
+        row = next(line for line in page.split("<tr") if name in line)
+        return "keine Fotos, bitte" in row
+
+    assert tagged(act, "Paul Privat") and not tagged(act, "Frieda Foto")
+    assert not tagged(course, "Paul Privat")  # a language course: photos are not the question
+    with app.app_context():
+        text = consent.current_text(ConsentPurpose.PHOTOS)
+        consent.answer(db.session.get(User, yes.id), ConsentPurpose.PHOTOS, False, text.id)
+    assert tagged(act, "Frieda Foto")  # at once
