@@ -256,10 +256,13 @@ def _mail_contacts(kind: str, org: Organisation, office_id: int | None, **contex
 
 
 def approve(org_id: int, actor: User, offices: set[int] | None) -> Organisation:
+    """Approve a pending organisation — or one refused before (a refusal by mistake, or what was
+    missing has come): the contacts get the approval mail either way."""
     org = _locked(org_id)
     office_id = _require_scope(org, actor, offices)
-    if org.state != OrganisationState.PENDING:
+    if org.state not in (OrganisationState.PENDING, OrganisationState.REFUSED):
         raise OrganisationError("not-pending")
+    old_state = org.state.value
     now = utcnow()
     org.state = OrganisationState.APPROVED
     org.approved_at = org.approved_at or now
@@ -268,7 +271,7 @@ def approve(org_id: int, actor: User, offices: set[int] | None) -> Organisation:
     org.refusal_reason = ""
     _mail_contacts("organisation_approved", org, office_id)
     audit.record(actor, "organisation.approved", org, office_id=office_id, name=org.name,
-                 old_state="pending", new_state="approved")
+                 old_state=old_state, new_state="approved")
     db.session.commit()
     return org
 

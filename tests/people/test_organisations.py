@@ -205,10 +205,18 @@ def test_refusal_needs_a_reason_and_mails_it(app, client, make, auth, office, de
         assert count(app, AuditEntry, AuditEntry.action == "organisation.refused") == 1
     (mail,) = deliver()
     assert "Wir finden den Verein nicht im Register." in mail.body and "Wir finden" in mail.html
-    # decided once: a second decision is refused
-    submit(client, f"{url}/approve", {}, form_url=url)
+    # refused, it can't be refused twice, but approved after all (a mistake, or what was missing came)
+    assert "Doch bestätigen" in text(client.get(url))
+    submit(client, f"{url}/refuse", {"reason": "Noch einmal."}, form_url=url)
     with app.app_context():
         assert db.session.get(Organisation, org.id).state.value == "refused"
+    submit(client, f"{url}/approve", {}, form_url=url)
+    with app.app_context():
+        o = db.session.get(Organisation, org.id)
+        assert o.state.value == "approved" and o.refusal_reason == ""
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "organisation.approved"))
+        assert entry.detail["old_state"] == "refused"
+    assert [m.subject for m in deliver()]  # the approval mail
 
 
 def test_admin_decides_anywhere_and_office_override_words_the_mail(app, client, make, auth, office, deliver):
@@ -328,7 +336,8 @@ def test_invitation_of_a_new_address_creates_a_contact_once(app, client, make, a
     assert "kollegin@example.org" in text(anonymous.get(link))
     r = submit(anonymous, link, {"name": "Kollegin", "password": "noch ein langes passwort",
                                  "confirm": "noch ein langes passwort", "privacy": "y"})
-    assert r.status_code == 302 and "/login" in r.location
+    assert r.status_code == 302 and r.location.endswith("/partner/organisation")  # logged in at once
+    assert "Kollegin" in text(anonymous.get("/partner/organisation"))
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "kollegin@example.org"))
         assert user.role.value == "partner" and user.organisation_id == org.id and user.confirmed_at
@@ -425,14 +434,18 @@ def test_contact_edits_own_details_name_stays_unique_not_audited(app, client, ma
     make.organisation(name="Schon Da", districts=office.district_ids)
     org = make.organisation(name="Mein Verein", districts=office.district_ids)
     auth.login(org.contacts[0])
-    data = org_data(other_office.district_ids[:1], org_name="Schon da")
+    data = org_data(office.district_ids[:1], org_name="Schon da")
     r = submit(client, "/partner/organisation/edit", data)
     assert 'id="org_name-error"' in text(r)
+    # another office's district: that office's decision, said at the field
+    r = submit(client, "/partner/organisation/edit", {**org_data(other_office.district_ids[:1]),
+                                                       "org_name": "Mein neuer Verein"})
+    assert 'id="districts-error"' in text(r) and "anderen Büros" in text(r)
     r = submit(client, "/partner/organisation/edit", {**data, "org_name": "Mein neuer Verein"})
     assert r.status_code == 302
     with app.app_context():
         o = db.session.get(Organisation, org.id)
-        assert o.name == "Mein neuer Verein" and [d.id for d in o.districts] == other_office.district_ids[:1]
+        assert o.name == "Mein neuer Verein" and [d.id for d in o.districts] == office.district_ids[:1]
     assert count(app, AuditEntry) == 0
 
 
