@@ -217,6 +217,7 @@ def test_steps_save_each_screen_and_end_in_a_summary(app, client, auth, voluntee
     # languages: German preset, "add another language" keeps what was typed
     page = client.get(STEP + "languages").get_data(as_text=True)
     assert '<option value="de" selected>' in page  # (the options are built once per locale: languages.options_html)
+    assert "Wie gut sprechen Sie Deutsch?" in page  # the question names the language chosen
     r = submit(client, STEP + "languages", {"languages-languages-0-code": "de", "languages-languages-0-level": "2",
                                             "languages-languages-1-code": "ar", "languages-languages-1-level": "4",
                                             "add_row": "1"})
