@@ -327,13 +327,20 @@ def organisations():
     state = _enum_arg("state", OrganisationState)
     district_id = _int_arg("district")
     q = clean_text(request.args.get("q"), 100)
-    stmt = svc.organisations_for_offices(offices, kind=kind, district_id=district_id, state=state, name=q or None)
-    page = paginate(stmt, _page_arg(), PER_PAGE)
     districts = select(District.id, District.name).order_by(District.name)
     if offices is not None:
         districts = districts.where(District.office_id.in_(offices or {-1}))
+    districts = db.session.execute(districts).all()
+    # a value not on the list (a stale bookmark, a typed URL): said at its field, not applied
+    errors = {name: _("Please choose a value from the list.") for name, value, ok in (
+        ("type", request.args.get("type"), kind is not None), ("state", request.args.get("state"), state is not None),
+        ("district", request.args.get("district"), district_id in {d for d, _n in districts})) if value and not ok}
+    if "district" in errors:
+        district_id = None
+    stmt = svc.organisations_for_offices(offices, kind=kind, district_id=district_id, state=state, name=q or None)
+    page = paginate(stmt, _page_arg(), PER_PAGE)
     return render_template("people/organisations/staff_list.html", page=page, pending=svc.pending_count(offices),
-                           districts=db.session.execute(districts).all(), types=list(OrganisationType),
+                           districts=districts, types=list(OrganisationType), errors=errors,
                            states=list(OrganisationState), kind=kind, state=state, district_id=district_id, q=q)
 
 

@@ -556,3 +556,16 @@ def test_districts_cannot_take_an_approved_organisation_into_another_offices_are
     with app.app_context():
         assert sorted(d.id for d in db.session.get(Organisation, org.id).districts) == \
             sorted([a.district_ids[0], b.district_ids[0]])
+
+
+def test_a_bad_filter_value_on_the_staff_list_is_said_at_its_field(client, make, auth, office, other_office):
+    make.organisation(name="Verein Brackel", districts=office.district_ids)
+    auth.login(make.coordinator(office))
+    for query, field in (("state=evil", "f-state"), ("type=evil", "f-type"), ("district=abc", "f-district"),
+                         (f"district={other_office.district_ids[0]}", "f-district")):
+        r = client.get(f"/people/organisations?{query}")
+        assert r.status_code == 200
+        page = text(r)
+        assert f'id="{field}-error"' in page and "Bitte wählen Sie einen Wert aus der Liste." in page, query
+        assert "Verein Brackel" in page  # the bad value is not applied
+    assert "-error" not in text(client.get(f"/people/organisations?district={office.district_ids[0]}&state=approved"))
