@@ -413,8 +413,7 @@ def volunteer_status(user_id: int):
     if form.validate_on_submit():
         try:
             care.change_status(user_id, VolunteerStatus(form.status.data), current_user,
-                               expected=form.expected.data if form.expected.data in
-                               {s.value for s in VolunteerStatus} else None)
+                               expected=(form.expected.data or "")[:20])
         except care.NotInScope:
             abort(404)
         except care.CareError as exc:

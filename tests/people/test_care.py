@@ -95,6 +95,11 @@ def test_same_status_and_stale_form_store_nothing(app, make, office, volunteer, 
     # a status that does not exist
     r = submit(client, url + "/status", {"status": "vanished", "expected": "introduced"}, form_url=url)
     assert r.status_code == 400
+    # a forged "expected" skips no check: told what the status is now, nothing changed
+    r = submit(client, url + "/status", {"status": "active", "expected": "zzz"}, form_url=url)
+    assert r.status_code == 400 and "gerade auf" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(VolunteerProfile, volunteer.id).status == VolunteerStatus.INTRODUCED
 
 
 def test_another_offices_coordinator_cannot_change_or_note(app, make, office, volunteer, auth, client):
