@@ -159,12 +159,15 @@ def login():
     return render_template("accounts/login.html", form=form, next_path=safe_next(request.args.get("next")))
 
 
-def log_in_from_link(user: User, target: str):
+def log_in_from_link(user: User, target: str, message: str):
     """After a mailed link proved the mailbox and a password was just chosen (a reset, an
-    accepted invitation): this browser is logged in and becomes a known device."""
+    accepted invitation): this browser is logged in and becomes a known device, and `message`
+    is shown (said after the log-in's fresh session, which drops what was there)."""
     services.start_session(user, request.user_agent.string)
     db.session.commit()
-    return _logged_in(user, False, target, None)
+    response = _logged_in(user, False, target, None)
+    flash(message, "success")
+    return response
 
 
 def _logged_in(user: User, remember: bool, target: str, device_cookie: str | None):
@@ -221,8 +224,7 @@ def reset_password(token: str):
             return _token_error(exc, "accounts.forgot_password")
         # The link proved the mailbox and the new password is set: this browser is logged in
         # (and becomes a known device, so a stranger's guessing can't keep the owner out).
-        flash(_("Your new password is set. You are logged in."), "success")
-        return log_in_from_link(user, url_for("accounts.dashboard"))
+        return log_in_from_link(user, url_for("accounts.dashboard"), _("Your new password is set. You are logged in."))
     return render_template("accounts/reset_password.html", form=form)
 
 

@@ -103,10 +103,13 @@ _SCREEN_STMT = None
 def _screen_stmt():
     global _SCREEN_STMT
     if _SCREEN_STMT is None:
+        from app.people.consent import shares_with_partner
+
         _SCREEN_STMT = (
             select(Signup.id, Signup.user_id, User.name, Signup.delegate_name, type_coerce(Signup.attendance, String),
                    Signup.minutes, Signup.minutes_reason, minutes_given(), type_coerce(Signup.walk_in, Integer),
-                   type_coerce(Signup.over_capacity, Integer))
+                   type_coerce(Signup.over_capacity, Integer), Signup.organisation_id,
+                   shares_with_partner(Signup.user_id))
             .join(Slot, Slot.id == Signup.slot_id).outerjoin(User, User.id == Signup.user_id)
             .where(Signup.slot_id == bindparam("slot_id"), Signup.state == SignupState.CONFIRMED)
             .order_by(Signup.queue_no.nulls_first(), func.lower(func.coalesce(User.name, Signup.delegate_name)),
@@ -114,22 +117,33 @@ def _screen_stmt():
     return _SCREEN_STMT
 
 
-def screen_rows(slot_id: int) -> list[tuple]:
+def screen_rows(slot_id: int, *, staff: bool) -> list[tuple]:
     """What the attendance screen shows of a slot's confirmed people, in the roster's order, as
     plain tuples (id, user_id, name, attendance value or None, minutes, reason, minutes that
-    count, walk-in, over capacity) — one statement, built once per process."""
-    return _screen_tuples(db.session.execute(_screen_stmt(), {"slot_id": slot_id}))
+    count, walk-in, over capacity) — one statement, built once per process. For a partner
+    organisation (not `staff`) the name only of those who agreed to pass it on (consent 2), as
+    on the roster."""
+    return _screen_tuples(db.session.execute(_screen_stmt(), {"slot_id": slot_id}), staff)
 
 
-def screen_row(slot_id: int, signup_id: int) -> tuple | None:
+def screen_row(slot_id: int, signup_id: int, *, staff: bool) -> tuple | None:
     """One confirmed person's row of the screen (as screen_rows), None when the sign-up is not
     on this slot's list."""
-    rows = _screen_tuples(db.session.execute(_screen_stmt().where(Signup.id == signup_id), {"slot_id": slot_id}))
+    rows = _screen_tuples(db.session.execute(_screen_stmt().where(Signup.id == signup_id), {"slot_id": slot_id}),
+                          staff)
     return rows[0] if rows else None
 
 
-def _screen_tuples(result) -> list[tuple]:
-    return [(r[0], r[1], r[2] or r[3] or "—", r[4], r[5], r[6] or "", int(r[7] or 0), r[8], r[9]) for r in result]
+def _screen_tuples(result, staff: bool) -> list[tuple]:
+    from app.people.consent import name_not_shared
+
+    hidden = str(name_not_shared())
+    out = []
+    for r in result:
+        own_person = r[1] is not None and r[10] is None  # not an organisation's delegate
+        name = (r[2] or r[3] or "—") if staff or r[11] or not own_person else hidden
+        out.append((r[0], r[1], name, r[4], r[5], r[6] or "", int(r[7] or 0), r[8], r[9]))
+    return out
 
 
 def activity_rows(activity_id: int, *, show_contact: str) -> list[SheetRow]:

@@ -111,8 +111,10 @@ def _screen_rows(slot) -> tuple:
     (app.activities.cache.fragment)."""
     from app.activities import cache
 
+    staff = _is_staff()
+
     def build() -> tuple:
-        rows = sheets.screen_rows(slot.id)
+        rows = sheets.screen_rows(slot.id, staff=staff)
         html = str(_rows_html(rows, slot.activity_id, slot.id, {}))
         present = sum(1 for r in rows if r[3] == Attendance.PRESENT.value)
         marked = sum(1 for r in rows if r[3] is not None)
@@ -120,7 +122,7 @@ def _screen_rows(slot) -> tuple:
         return (len(rows), present, marked, sum(r[6] for r in rows), frozenset(r[1] for r in rows),
                 splice.encoded(html))
 
-    return cache.fragment("attendance", slot.id, build=build)
+    return cache.fragment("attendance", slot.id, int(staff), build=build)
 
 
 def _screen(slot, errors: dict | None = None, status: int = 200):
@@ -133,7 +135,7 @@ def _screen(slot, errors: dict | None = None, status: int = 200):
     csrf = generate_csrf()
     parts = None
     if errors:  # a form with a message at its field: rendered for this answer only
-        rows = sheets.screen_rows(slot.id)
+        rows = sheets.screen_rows(slot.id, staff=staff_view)
         rows_html = _rows_html(rows, activity.id, slot.id, errors)
         count, present = len(rows), sum(1 for r in rows if r[3] == Attendance.PRESENT.value)
         marked, minutes, on_list = sum(1 for r in rows if r[3] is not None), sum(r[6] for r in rows), {r[1] for r in rows}
@@ -223,7 +225,7 @@ def _int_or_none(raw: str | None):
 def _minutes_page(slot, signup_id: int, errors: dict | None = None, form: dict | None = None, status: int = 200):
     """One person's time on one page: what counts now, the field to correct it and the reason
     (one thing per screen; the attendance list stays light)."""
-    row = sheets.screen_row(slot.id, signup_id)
+    row = sheets.screen_row(slot.id, signup_id, staff=_is_staff())
     if row is None:
         abort(404)
     sid, _user_id, name, attendance, minutes, reason, given, *_rest = row

@@ -866,7 +866,8 @@ def roster(slot: Slot, *, show_contact: str) -> Roster:
     taker = aliased(User)
     stmt = (select(Signup.id, Signup.user_id, User.name, User.email, VolunteerProfile.phone, Organisation.name,
                    Signup.delegate_name, Signup.state, Signup.queue_no, Signup.offer_expires_at,
-                   Signup.over_capacity, Signup.created_at, shared, Handover.id, Handover.state, taker.name, photos)
+                   Signup.over_capacity, Signup.created_at, shared, Handover.id, Handover.state, taker.name, photos,
+                   shares_with_partner(taker.id).label("taker_shared"))
             .outerjoin(User, User.id == Signup.user_id)
             .outerjoin(VolunteerProfile, VolunteerProfile.user_id == Signup.user_id)
             .outerjoin(Organisation, Organisation.id == Signup.organisation_id)
@@ -876,12 +877,14 @@ def roster(slot: Slot, *, show_contact: str) -> Roster:
             .order_by(Signup.queue_no.nulls_last(), Signup.created_at, Signup.id))
     confirmed, offered, waiting, ended = [], [], [], []
     for (sid, uid, name, email, phone, org, delegate, state, queue_no, expires, over, created,
-         is_shared, h_id, h_state, h_taker, may_photo) in db.session.execute(stmt):
+         is_shared, h_id, h_state, h_taker, may_photo, taker_shared) in db.session.execute(stmt):
         # staff see everything; a partner the name and phone of those who agreed (consent 2 says
         # exactly that), never the e-mail, and of the others no name either
         staff = show_contact == "all"
         visible = staff or bool(is_shared)
         own_person = uid is not None and not org  # not an organisation's delegate
+        if h_taker and not staff and not taker_shared:  # who takes the place over: the same rule
+            h_taker = str(name_not_shared())
         row = RosterRow(sid, uid, (name or delegate or "—") if visible or not own_person else str(name_not_shared()),
                         (email or "") if staff else "", (phone or "") if visible else "", org or "", state,
                         queue_no, None, expires, bool(over), created, visible, h_id, h_state, h_taker or "",

@@ -8,6 +8,7 @@ import dataclasses
 import functools
 
 import itertools
+import threading
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
@@ -188,6 +189,7 @@ def _escaped(values: list[str]) -> list[str]:
 # formatted again. Never stale (a changed row is another key); bounded, the longest unused first.
 _ROWS: collections.OrderedDict[tuple, str] = collections.OrderedDict()
 _ROWS_MAX = 5000
+_ROWS_LOCK = threading.Lock()  # look-up, move and eviction as one step (threaded servers)
 
 
 def _rows_html(page: directory.DirectoryPage, lists: _Lists) -> Markup:
@@ -198,17 +200,16 @@ def _rows_html(page: directory.DirectoryPage, lists: _Lists) -> Markup:
     person_url = escape(url_for("people.directory_list") + "/")
     prefix = (lists.serial, person_url)
     out = []
-    for raw in page.raw:
-        key = (prefix, directory.row_key(raw))
-        html = _ROWS.get(key)
-        if html is None:
-            html = _row_html(directory.row_from(raw), lists, person_url)
-            if len(_ROWS) >= _ROWS_MAX:
-                _ROWS.popitem(last=False)
+    with _ROWS_LOCK:
+        for raw in page.raw:
+            key = (prefix, directory.row_key(raw))
+            html = _ROWS.pop(key, None)  # taken out and put back last: the longest unused go first
+            if html is None:
+                html = _row_html(directory.row_from(raw), lists, person_url)
+                while len(_ROWS) >= _ROWS_MAX:
+                    _ROWS.popitem(last=False)
             _ROWS[key] = html
-        else:
-            _ROWS.move_to_end(key)
-        out.append(html)
+            out.append(html)
     return Markup("".join(out))
 
 

@@ -288,8 +288,8 @@ def join(token: str):
         from app.accounts.views import log_in_from_link
 
         # the link proved the mailbox and the password is chosen: logged in, as after a reset
-        flash(_("Welcome! You are a contact person of %(org)s now.", org=invitation.organisation.name), "success")
-        return log_in_from_link(user, url_for("partners.my_organisation"))
+        return log_in_from_link(user, url_for("partners.my_organisation"),
+                                _("Welcome! You are a contact person of %(org)s now.", org=invitation.organisation.name))
     return render_template("people/organisations/join.html", form=form, invitation=invitation, existing=False)
 
 

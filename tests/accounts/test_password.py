@@ -137,3 +137,14 @@ def test_email_change_form_cannot_bomb_an_address(app, make, auth, client, deliv
         submit(client, "/account", {"em-email": "victim@example.org", "em-current": PASSWORD, "em-submit": "1"},
                prefix="em-")
     assert len([m for m in deliver() if "victim@example.org" in m.recipients[0]]) == 3
+
+
+def test_after_a_reset_the_page_says_the_password_is_set_and_you_are_logged_in(app, client, make, deliver):
+    from tests.conftest import link_in, submit
+
+    user = make.volunteer()
+    submit(client, "/forgot-password", {"email": user.email})
+    link = link_in(deliver()[0], "/reset-password/")
+    r = submit(client, link, {"password": "ein ganz neues passwort", "confirm": "ein ganz neues passwort"})
+    assert r.status_code == 302
+    assert "Ihr neues Passwort ist gespeichert" in client.get(r.location).get_data(as_text=True)

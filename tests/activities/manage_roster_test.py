@@ -176,3 +176,62 @@ def test_a_theatre_roster_says_who_must_not_be_photographed_and_follows_a_withdr
         text = consent.current_text(ConsentPurpose.PHOTOS)
         consent.answer(db.session.get(User, yes.id), ConsentPurpose.PHOTOS, False, text.id)
     assert tagged(act, "Frieda Foto")  # at once
+
+
+# ---------------------------------------------------------------- consent 2 on every partner page (review)
+def _partner_setup(app, make):
+    office = make.office()
+    org = make.organisation(districts=office.district_ids)
+    act = make.activity(office, organisation_id=org.id)
+    private = make.full_volunteer(office, name="Paula Privat", phone="0231 222222", consents=("contact",))
+    sids = make.signups(act.slot, private)
+    return office, org, act, private, sids
+
+
+def test_partner_roster_hides_a_name_not_shared(app, client, auth, make):
+    office, org, act, private, _ = _partner_setup(app, make)
+    auth.login(org.contacts[0])
+    page = client.get(f"/manage/activities/{act.id}/slots/{act.slot}").get_data(as_text=True)
+    assert private.name not in page  # the roster hides it (passes)
+
+
+def test_partner_attendance_screen_hides_a_name_not_shared(app, client, auth, make):
+    office, org, act, private, _ = _partner_setup(app, make)
+    auth.login(org.contacts[0])
+    r = client.get(f"/manage/activities/{act.id}/slots/{act.slot}/attendance")
+    assert r.status_code == 200
+    assert private.name not in r.get_data(as_text=True)
+
+
+def test_partner_minutes_page_hides_a_name_not_shared(app, client, auth, make):
+    office, org, act, private, sids = _partner_setup(app, make)
+    auth.login(org.contacts[0])
+    r = client.get(f"/manage/activities/{act.id}/slots/{act.slot}/attendance/{sids[0]}/minutes")
+    assert r.status_code == 200
+    assert private.name not in r.get_data(as_text=True)
+
+
+def test_partner_sign_in_sheet_hides_a_name_not_shared(app, client, auth, make):
+    office, org, act, private, _ = _partner_setup(app, make)
+    auth.login(org.contacts[0])
+    r = client.get(f"/manage/activities/{act.id}/slots/{act.slot}/sign-in-sheet")
+    assert private.name not in r.get_data(as_text=True)
+
+
+def test_partner_roster_hides_a_hand_over_takers_name_not_shared(app, client, auth, make):
+    from app.activities.models import Handover, HandoverState
+    from app.core.timeutil import utcnow
+
+    office, org, act, private, sids = _partner_setup(app, make)
+    giver = make.full_volunteer(office, name="Gina Geberin", consents=("contact", "share_with_partner"))
+    taker = make.full_volunteer(office, name="Tom Ohnefreigabe", consents=("contact",))
+    gsid = make.signups(act.slot, giver)[0]
+    with app.app_context():
+        db.session.add(Handover(signup_id=gsid, slot_id=act.slot, from_user_id=giver.id, open_signup_id=gsid,
+                                state=HandoverState.PENDING,
+                                taken_by_id=taker.id, taken_at=utcnow()))
+        db.session.commit()
+    auth.login(org.contacts[0])
+    page = client.get(f"/manage/activities/{act.id}/slots/{act.slot}").get_data(as_text=True)
+    assert "Gina Geberin" in page
+    assert "Tom Ohnefreigabe" not in page

@@ -337,7 +337,8 @@ def test_invitation_of_a_new_address_creates_a_contact_once(app, client, make, a
     r = submit(anonymous, link, {"name": "Kollegin", "password": "noch ein langes passwort",
                                  "confirm": "noch ein langes passwort", "privacy": "y"})
     assert r.status_code == 302 and r.location.endswith("/partner/organisation")  # logged in at once
-    assert "Kollegin" in text(anonymous.get("/partner/organisation"))
+    page = text(anonymous.get("/partner/organisation"))
+    assert "Kollegin" in page and "Sie sind jetzt Ansprechperson" in page  # the welcome survives the log-in
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "kollegin@example.org"))
         assert user.role.value == "partner" and user.organisation_id == org.id and user.confirmed_at
