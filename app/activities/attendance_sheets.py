@@ -72,16 +72,15 @@ def _stmt(show_contact: str):
 
 
 def _rows(stmt, show_contact: str) -> list[SheetRow]:
-    from app.people.consent import name_not_shared
+    from app.people.consent import shown_name
 
     staff = show_contact in _STAFF_RULES
     contact = show_contact in ("all", "consent")
     out = []
     for r in db.session.execute(stmt):
         shared = staff or bool(r[17])
-        own_person = r[1] is not None and not r[4]  # a volunteer's own sign-up, not an organisation's delegate
-        name = (r[2] or r[3] or "—") if shared or not own_person else str(name_not_shared())
-        out.append(SheetRow(r[0], r[1], name, r[4] or "", r[5], r[6], r[7], r[8], r[9],
+        delegate = r[1] is None or bool(r[4])  # not a volunteer's own sign-up: an organisation's delegate
+        out.append(SheetRow(r[0], r[1], shown_name(r[2] or r[3] or "—", shared=shared, delegate=delegate), r[4] or "", r[5], r[6], r[7], r[8], r[9],
                             r[10] or "", int(r[11] or 0), r[12], bool(r[13]), bool(r[14]),
                             (r[15] or "") if show_contact == "all" else "",
                             (r[16] or "") if contact and shared else ""))
@@ -135,15 +134,11 @@ def screen_row(slot_id: int, signup_id: int, *, staff: bool) -> tuple | None:
 
 
 def _screen_tuples(result, staff: bool) -> list[tuple]:
-    from app.people.consent import name_not_shared
+    from app.people.consent import shown_name
 
-    hidden = str(name_not_shared())
-    out = []
-    for r in result:
-        own_person = r[1] is not None and r[10] is None  # not an organisation's delegate
-        name = (r[2] or r[3] or "—") if staff or r[11] or not own_person else hidden
-        out.append((r[0], r[1], name, r[4], r[5], r[6] or "", int(r[7] or 0), r[8], r[9]))
-    return out
+    return [(r[0], r[1], shown_name(r[2] or r[3] or "—", shared=staff or bool(r[11]),
+                                    delegate=r[1] is None or r[10] is not None),
+             r[4], r[5], r[6] or "", int(r[7] or 0), r[8], r[9]) for r in result]
 
 
 def activity_rows(activity_id: int, *, show_contact: str) -> list[SheetRow]:

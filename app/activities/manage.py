@@ -855,7 +855,7 @@ def roster(slot: Slot, *, show_contact: str) -> Roster:
     """Every sign-up of a slot with the person's name, e-mail, phone and organisation in one
     statement. `show_contact`: "all" (the office's staff see e-mail and phone), "consent" (a
     partner organisation sees them only where the person agreed to share them with partners)."""
-    from app.people.consent import consent_given, name_not_shared, shares_with_partner
+    from app.people.consent import consent_given, shares_with_partner, shown_name
     from app.people.models import ConsentPurpose
     from app.people.models import VolunteerProfile
 
@@ -883,9 +883,9 @@ def roster(slot: Slot, *, show_contact: str) -> Roster:
         staff = show_contact == "all"
         visible = staff or bool(is_shared)
         own_person = uid is not None and not org  # not an organisation's delegate
-        if h_taker and not staff and not taker_shared:  # who takes the place over: the same rule
-            h_taker = str(name_not_shared())
-        row = RosterRow(sid, uid, (name or delegate or "—") if visible or not own_person else str(name_not_shared()),
+        if h_taker:  # who takes the place over: the same rule
+            h_taker = shown_name(h_taker, shared=staff or bool(taker_shared))
+        row = RosterRow(sid, uid, shown_name(name or delegate or "—", shared=visible, delegate=not own_person),
                         (email or "") if staff else "", (phone or "") if visible else "", org or "", state,
                         queue_no, None, expires, bool(over), created, visible, h_id, h_state, h_taker or "",
                         bool(may_photo) or not own_person)

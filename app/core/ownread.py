@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from contextlib import nullcontext
 from typing import Callable
 
 from flask import g, has_app_context
@@ -216,10 +217,10 @@ def first_row(stmt, params: dict):
     return Row(zip(_prepare(stmt, db.engine.dialect)[4], rows[0])) if rows else None
 
 
-def all_rows(stmt, params: dict | None = None):
+def all_rows(stmt, params: dict | None = None, prepare: bool = True):
     """Every row of such a SELECT as tuples (for small lists read on every request); UNAVAILABLE
     as for first_row."""
-    rows = _run(stmt, params or {}, one=False)
+    rows = _run(stmt, params or {}, one=False, prepare=prepare)
     if rows is UNAVAILABLE:
         return UNAVAILABLE
     return rows
@@ -230,14 +231,11 @@ def rows(stmt, params: dict | None = None, prepare: bool = True) -> list[tuple]:
     latest commit; the request's own uncommitted changes are not in it), else on the request's.
     prepare=False: planned for its values every time (`readcommit.planned_each_time`), where
     the best plan depends on them (a text search's trigrams)."""
-    read = _run(stmt, params or {}, one=False, prepare=prepare)
+    read = all_rows(stmt, params, prepare)
     if read is UNAVAILABLE:
         conn = db.session.connection()
-        if prepare:
+        with nullcontext() if prepare else planned_each_time(conn):
             read = [tuple(r) for r in conn.execute(stmt, params or {})]
-        else:
-            with planned_each_time(conn):
-                read = [tuple(r) for r in conn.execute(stmt, params or {})]
     return read
 
 

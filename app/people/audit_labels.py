@@ -39,13 +39,8 @@ def _status(value) -> str:
 
 
 def filter_words(value) -> str:
-    """A directory filter (`DirectoryFilter.describe`) in words (the print view, the audit log)."""
-    return _filter(value)
-
-
-def _filter(value) -> str:
-    """A directory filter as recorded (`DirectoryFilter.describe`), in words: "Sprache: Arabisch
-    (mindestens gut); Status: aktiv; sortiert nach: Name"."""
+    """A directory filter as recorded (`DirectoryFilter.describe`), in words, for the print view
+    and the audit log: "Sprache: Arabisch (mindestens gut); Status: aktiv; sortiert nach: Name"."""
     from app.core.templating import language_name
     from app.people.models import ACTIVITY_KIND_LABELS, LEVEL_LABELS, ActivityKind, LanguageLevel
 
@@ -89,5 +84,5 @@ register_labels(
         "position": _l("Position"), "purpose": _l("Purpose"), "version": _l("Version"), "reason": _l("Reason"),
         "organisation": _l("Organisation"), "how": _l("Asked by"),
     },
-    values={"old": _status, "new": _status, "filter": _filter},
+    values={"old": _status, "new": _status, "filter": filter_words},
 )

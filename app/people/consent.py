@@ -288,10 +288,11 @@ def shares_with_partner(user_id_column):
     return consent_given(ConsentPurpose.SHARE_WITH_PARTNER, user_id_column)
 
 
-def name_not_shared():
-    """What a partner organisation sees in place of the name of someone who did not agree to
-    have it passed on (lazy: in the viewer's language)."""
-    return _l("Volunteer (name not shared)")
+def shown_name(name: str, *, shared: bool, delegate: bool = False) -> str:
+    """A person's name as a partner organisation's page shows it: as it is where it may be passed
+    on (`shared`: staff look, or consent 2 is given) or for an organisation's own delegate, else
+    "Volunteer (name not shared)" in the viewer's language."""
+    return name if shared or delegate else str(_l("Volunteer (name not shared)"))
 
 
 def _given(user_id: int, purpose: ConsentPurpose) -> bool:
